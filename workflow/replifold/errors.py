@@ -1,0 +1,64 @@
+"""Errors a user can fix, kept apart from bugs so the CLI can exit with status 2 and a clear message."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+
+USAGE_EXIT_CODE = 2
+
+
+class UserError(Exception):
+    """Bad input from the user (runcard, arguments, missing files): reported without a traceback."""
+
+    exit_code = USAGE_EXIT_CODE
+
+
+def nearest(word: str, choices: Iterable[str]) -> str | None:
+    """The closest known spelling of ``word``, so that typos get a 'did you mean' hint."""
+    matches = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def format_key_path(path: Sequence[str | int]) -> str:
+    """Render a key path as ``parameters.optimizer.optimizer_name`` or ``kfold.partitions[1]``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "<top level>"
+
+
+class RuncardError(UserError):
+    """An invalid runcard: names the key path, what was found, what is allowed and the likely fix."""
+
+    def __init__(
+        self,
+        path: Sequence[str | int],
+        problem: str,
+        *,
+        found: object = None,
+        allowed: str | None = None,
+        suggestion: str | None = None,
+        source: str | None = None,
+    ):
+        self.path = tuple(path)
+        self.problem = problem
+        self.found = found
+        self.allowed = allowed
+        self.suggestion = suggestion
+        self.source = source
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        lines = [f"{where}invalid runcard at '{format_key_path(self.path)}': {self.problem}"]
+        if self.found is not None:
+            lines.append(f"  found: {self.found!r}")
+        if self.allowed:
+            lines.append(f"  allowed: {self.allowed}")
+        if self.suggestion:
+            lines.append(f"  did you mean: {self.suggestion!r}?")
+        return "\n".join(lines)

@@ -1,0 +1,131 @@
+"""The one place where randomness is born.
+
+Every random number in replifold comes from a seed derived here from the runcard's seeds and
+the coordinates of the job asking for it. Derivation::
+
+    seed = SeedSequence(entropy=<runcard seed>, spawn_key=(<stream tag>, *<coordinates>))
+                .generate_state(1, uint32)[0]
+
+* ``filterseed`` -> stream ``level1`` (the level-1 noise of the closure data: no coordinates);
+* ``mcseed``     -> stream ``mc`` with ``(replica,)``: the replica's level-2 Monte Carlo data;
+* ``trvlseed``   -> stream ``trvl`` with ``(replica, dataset)``: the training/validation split;
+* ``nnseed``     -> stream ``nn`` with ``(replica,)``: the network's initial weights and
+  preprocessing exponents;
+* ``nnseed``     -> stream ``dropout`` with ``(replica, trial, fold)``: in-training noise;
+* ``hyperopt.seed`` -> stream ``hyperopt`` with ``(round,)``: TPE's random state of that round.
+
+A replica's seeds only name the replica itself, never its batch, the number of replicas
+beside it, or the job that trains it, so replica 7 is the same replica in a batch of 1 or of
+100. Initial weights deliberately do not depend on the hyperopt trial or fold: every trial
+starts from the same replicas, so hyper-losses compare hyperparameters rather than luck.
+(``trial``/``fold`` use -1 for "not in a hyperopt scan" and are shifted by one, because spawn
+keys must be non-negative.)
+
+``set_initial_state`` then puts python, numpy, TensorFlow/Keras and the thread pools in a
+known state before a job computes anything.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass
+
+import numpy as np
+
+STREAMS = {"level1": 1, "mc": 2, "trvl": 3, "nn": 4, "dropout": 5, "hyperopt": 6, "global": 7}
+MAX_SEED = 2**32 - 1
+
+
+def derive_seed(base_seed: int, stream: str, *coordinates: int) -> int:
+    """A 32-bit seed for ``stream`` at ``coordinates``, independent of every other stream."""
+    if stream not in STREAMS:
+        raise ValueError(f"unknown seed stream {stream!r}; known: {sorted(STREAMS)}")
+    if base_seed < 0:
+        raise ValueError(f"seeds must be non-negative, got {base_seed}")
+    if any(c < 0 for c in coordinates):
+        raise ValueError(f"seed coordinates must be non-negative, got {coordinates}")
+    sequence = np.random.SeedSequence(entropy=int(base_seed), spawn_key=(STREAMS[stream], *map(int, coordinates)))
+    return int(sequence.generate_state(1, dtype=np.uint32)[0])
+
+
+def rng(base_seed: int, stream: str, *coordinates: int) -> np.random.Generator:
+    """A numpy Generator for ``stream`` at ``coordinates`` (PCG64, stable across numpy versions)."""
+    return np.random.Generator(np.random.PCG64(derive_seed(base_seed, stream, *coordinates)))
+
+
+def level1_seed(filterseed: int) -> int:
+    return derive_seed(filterseed, "level1")
+
+
+def mc_seed(mcseed: int, replica: int) -> int:
+    return derive_seed(mcseed, "mc", replica)
+
+
+def trvl_seed(trvlseed: int, replica: int, dataset_index: int) -> int:
+    return derive_seed(trvlseed, "trvl", replica, dataset_index)
+
+
+def nn_seed(nnseed: int, replica: int) -> int:
+    return derive_seed(nnseed, "nn", replica)
+
+
+def dropout_seed(nnseed: int, replica: int, trial: int = -1, fold: int = -1) -> int:
+    return derive_seed(nnseed, "dropout", replica, trial + 1, fold + 1)
+
+
+def hyperopt_seed(seed: int, round_: int) -> int:
+    return derive_seed(seed, "hyperopt", round_)
+
+
+def job_seed(nnseed: int, trial: int = -1, fold: int = -1, batch_first_replica: int = 0) -> int:
+    """Seed for the framework-global generators of one job (nothing replica-specific uses it)."""
+    return derive_seed(nnseed, "global", trial + 1, fold + 1, batch_first_replica)
+
+
+@dataclass(frozen=True)
+class InitialState:
+    """What ``set_initial_state`` fixed, recorded in provenance and handed to hyperopt."""
+
+    seed: int
+    intra_op_threads: int
+    inter_op_threads: int
+    double_precision: bool
+
+    def hyperopt_rstate(self) -> np.random.Generator:
+        """The ``rstate`` hyperopt's ``fmin``/TPE expect (a numpy Generator)."""
+        return np.random.default_rng(self.seed)
+
+
+def set_initial_state(
+    seed: int,
+    intra_op_threads: int = 1,
+    inter_op_threads: int = 1,
+    double_precision: bool = False,
+) -> InitialState:
+    """Seed every generator and pin TensorFlow to deterministic ops and fixed thread pools.
+
+    Thread pools can only be sized before TensorFlow starts executing; asking for a different
+    size afterwards is an error rather than a silent mismatch.
+    """
+    random.seed(seed)
+    np.random.seed(seed % (MAX_SEED + 1))
+    os.environ["PYTHONHASHSEED"] = str(seed)
+
+    from replifold.backend import keras, tf
+
+    threading = tf.config.threading
+    wanted = (int(intra_op_threads), int(inter_op_threads))
+    try:
+        threading.set_intra_op_parallelism_threads(wanted[0])
+        threading.set_inter_op_parallelism_threads(wanted[1])
+    except RuntimeError:
+        have = (threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads())
+        if have != wanted:
+            raise RuntimeError(
+                f"TensorFlow already runs with threads (intra, inter) = {have}; cannot switch to {wanted}"
+            ) from None
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+    keras.backend.set_floatx("float64" if double_precision else "float32")
+    return InitialState(seed, wanted[0], wanted[1], bool(double_precision))
