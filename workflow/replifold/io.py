@@ -86,13 +86,13 @@ def npz_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
     dated 1980-01-01 so reruns are byte-identical.
     """
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+    with zipfile.ZipFile(buffer, "w") as archive:
         for name in sorted(arrays):
             info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_EPOCH)
             info.external_attr = 0o644 << 16
             member = io.BytesIO()
             np.lib.format.write_array(member, np.ascontiguousarray(arrays[name]), allow_pickle=False)
-            archive.writestr(info, member.getvalue())
+            archive.writestr(info, member.getvalue(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
     return buffer.getvalue()
 
 

@@ -18,9 +18,14 @@ Conventions shared by every producer and consumer:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
+
+from replifold.errors import UserError
+from replifold.io import read_json, read_npz, write_json, write_npz
 
 FLAVOURS: tuple[str, ...] = ("u", "ubar", "d", "dbar", "s", "sbar", "c", "g")
 PROCESS_TYPES: tuple[str, ...] = ("DIS_NC", "DIS_CC", "HADRONIC")
@@ -105,3 +110,125 @@ class Problem:
         if rows.size == 0:
             raise KeyError(replica)
         return int(rows[0])
+
+
+# --- on-disk form -------------------------------------------------------------------------
+#
+# data_dir/meta.json            structure (flavours, datasets, positivity, folds, replica ids)
+#                               merged with ``Problem.meta`` (seeds, truth parameters, ...)
+# data_dir/grid.npz             xgrid, integration_x, integration_w
+# data_dir/truth.npz            xf (8, nx) plus whatever the producer adds (``truth_extra``)
+# data_dir/datasets/<NAME>.npz  fk, [channels], kinematics, theory, central, stat, sys, covmat
+# data_dir/positivity/<NAME>.npz fk, kinematics
+# data_dir/covmat.npz           covmat (full, block diagonal)
+# data_dir/replicas.npz         replica_ids, replica_data, training_mask
+
+_STRUCTURE_KEYS = ("flavours", "datasets", "positivity", "folds", "replica_ids")
+
+
+def save_problem(problem: Problem, data_dir: str | Path, truth_extra: Mapping[str, np.ndarray] | None = None) -> None:
+    """Write ``problem`` so that ``load_problem`` returns an equal one; reruns give equal bytes."""
+    data_dir = Path(data_dir)
+    clash = sorted(set(problem.meta) & set(_STRUCTURE_KEYS))
+    if clash:
+        raise ValueError(f"Problem.meta may not use the reserved keys {clash}")
+    structure = {
+        "flavours": list(FLAVOURS),
+        "datasets": [
+            {
+                "name": d.name,
+                "process": d.process,
+                "ndata": d.ndata,
+                "offset": d.offset,
+                "frac": d.frac,
+                "nsys": int(d.sys.shape[1]),
+                "norm": d.norm,
+                "bilinear": d.bilinear,
+            }
+            for d in problem.datasets
+        ],
+        "positivity": [{"name": p.name, "npoints": p.npoints} for p in problem.positivity],
+        "folds": [list(fold) for fold in problem.folds],
+        "replica_ids": problem.replica_ids,
+    }
+    write_json(data_dir / "meta.json", {**problem.meta, **structure})
+    write_npz(
+        data_dir / "grid.npz",
+        {"xgrid": problem.xgrid, "integration_x": problem.integration_x, "integration_w": problem.integration_w},
+    )
+    write_npz(data_dir / "truth.npz", {**(truth_extra or {}), "xf": problem.truth_xf})
+    for d in problem.datasets:
+        arrays = {
+            "fk": d.fk,
+            "kinematics": d.kinematics,
+            "theory": d.theory,
+            "central": d.central,
+            "stat": d.stat,
+            "sys": d.sys,
+            "covmat": d.covmat,
+        }
+        if d.channels is not None:
+            arrays["channels"] = d.channels
+        write_npz(data_dir / "datasets" / f"{d.name}.npz", arrays)
+    for p in problem.positivity:
+        write_npz(data_dir / "positivity" / f"{p.name}.npz", {"fk": p.fk, "kinematics": p.kinematics})
+    write_npz(data_dir / "covmat.npz", {"covmat": problem.covmat})
+    write_npz(
+        data_dir / "replicas.npz",
+        {
+            "replica_ids": problem.replica_ids,
+            "replica_data": problem.replica_data,
+            "training_mask": problem.training_mask,
+        },
+    )
+
+
+def load_problem(data_dir: str | Path) -> Problem:
+    """The problem ``replifold setup`` wrote to ``data_dir``."""
+    data_dir = Path(data_dir)
+    meta_path = data_dir / "meta.json"
+    if not meta_path.is_file():
+        raise UserError(f"no problem data in {data_dir} (missing meta.json); run 'replifold setup' first")
+    meta = read_json(meta_path)
+    if tuple(meta["flavours"]) != FLAVOURS:
+        raise UserError(f"{meta_path}: flavours {meta['flavours']} differ from this version's {list(FLAVOURS)}")
+    datasets = []
+    for entry in meta["datasets"]:
+        arrays = read_npz(data_dir / "datasets" / f"{entry['name']}.npz")
+        datasets.append(
+            Dataset(
+                name=entry["name"],
+                process=entry["process"],
+                kinematics=arrays["kinematics"],
+                fk=arrays["fk"],
+                channels=arrays.get("channels"),
+                theory=arrays["theory"],
+                central=arrays["central"],
+                stat=arrays["stat"],
+                sys=arrays["sys"],
+                norm=float(entry["norm"]),
+                covmat=arrays["covmat"],
+                frac=float(entry["frac"]),
+                offset=int(entry["offset"]),
+            )
+        )
+    positivity = []
+    for entry in meta["positivity"]:
+        arrays = read_npz(data_dir / "positivity" / f"{entry['name']}.npz")
+        positivity.append(PositivitySet(name=entry["name"], fk=arrays["fk"], kinematics=arrays["kinematics"]))
+    grid = read_npz(data_dir / "grid.npz")
+    replicas = read_npz(data_dir / "replicas.npz")
+    return Problem(
+        xgrid=grid["xgrid"],
+        integration_x=grid["integration_x"],
+        integration_w=grid["integration_w"],
+        truth_xf=read_npz(data_dir / "truth.npz")["xf"],
+        datasets=tuple(datasets),
+        positivity=tuple(positivity),
+        folds=tuple(tuple(fold) for fold in meta["folds"]),
+        covmat=read_npz(data_dir / "covmat.npz")["covmat"],
+        replica_ids=replicas["replica_ids"],
+        replica_data=replicas["replica_data"],
+        training_mask=replicas["training_mask"],
+        meta={k: v for k, v in meta.items() if k not in _STRUCTURE_KEYS},
+    )
