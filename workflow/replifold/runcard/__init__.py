@@ -1,0 +1,83 @@
+"""The runcard contract: load, validate and expand a runcard, and write it back canonically.
+
+``expand_runcard`` is the only way a runcard reaches the rest of replifold: it checks the
+schema in ``config/schemas/runcard.schema.yaml``, fills every default, runs the cross-key
+checks and returns a new dict whose key order follows the schema, so that ``dump_runcard``
+of two equivalent runcards gives the same text and the same ``runcard_sha256``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from replifold.runcard.checks import EVOL_FLAVOURS, check_consistency
+from replifold.runcard.messages import first_schema_error
+from replifold.runcard.schema import SCHEMA_PATH, load_schema, with_defaults
+from replifold.runcard.text import dump_yaml, load_runcard, parse_runcard, runcard_sha256
+
+__all__ = [
+    "EVOL_FLAVOURS",
+    "SCHEMA_PATH",
+    "Seeds",
+    "dump_runcard",
+    "expand_runcard",
+    "fit_name",
+    "load_runcard",
+    "parse_runcard",
+    "runcard_sha256",
+]
+
+
+def expand_runcard(raw: dict[str, Any], source: str | None = None) -> dict[str, Any]:
+    """The validated runcard with every default filled in; raises the first ``RuncardError``."""
+    problem = first_schema_error(raw, source)
+    if problem is not None:
+        raise problem
+    expanded = with_defaults(_canonical_penalties(raw), load_schema())
+    if "replicas_per_job" not in expanded:
+        expanded = with_defaults({**expanded, "replicas_per_job": expanded["replicas"]}, load_schema())
+    check_consistency(expanded, source)
+    return expanded
+
+
+def _canonical_penalties(raw: dict[str, Any]) -> dict[str, Any]:
+    """Bare penalty names become ``{name: ...}`` so that their settings' defaults can be filled."""
+    kfold = raw.get("kfold")
+    if kfold is None or "penalties" not in kfold:
+        return raw
+    penalties = [{"name": p} if isinstance(p, str) else p for p in kfold["penalties"]]
+    return {**raw, "kfold": {**kfold, "penalties": penalties}}
+
+
+def dump_runcard(expanded: dict[str, Any]) -> str:
+    """Canonical YAML text of an expanded runcard: keys in schema order, byte-stable."""
+    return dump_yaml(with_defaults(expanded, load_schema()))
+
+
+def fit_name(path: str | Path) -> str:
+    """A fit is named after its runcard file, as in n3fit."""
+    return Path(path).stem
+
+
+@dataclass(frozen=True)
+class Seeds:
+    """The runcard's base seeds, from which ``replifold.seeding`` derives every job's seeds."""
+
+    filterseed: int
+    mcseed: int
+    trvlseed: int
+    nnseed: int
+    hyperopt_seed: int | None
+
+    @classmethod
+    def from_runcard(cls, runcard: dict[str, Any]) -> Seeds:
+        hyperopt = runcard.get("hyperopt")
+        return cls(
+            filterseed=runcard["closure"]["filterseed"],
+            mcseed=runcard["mcseed"],
+            trvlseed=runcard["trvlseed"],
+            nnseed=runcard["nnseed"],
+            hyperopt_seed=None if hyperopt is None else hyperopt["seed"],
+        )
