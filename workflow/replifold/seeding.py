@@ -127,5 +127,8 @@ def set_initial_state(
             ) from None
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
-    keras.backend.set_floatx("float64" if double_precision else "float32")
+    floatx = "float64" if double_precision else "float32"
+    keras.backend.set_floatx(floatx)
+    # Layers read the global dtype policy, which Keras freezes at its first use; set it too.
+    keras.config.set_dtype_policy(floatx)
     return InitialState(seed, wanted[0], wanted[1], bool(double_precision))

@@ -1,0 +1,168 @@
+"""The stacked multi-replica PDF: R independent networks evaluated as one Keras model.
+
+Forward pass (no input: ``model()``): the features ``(x, log x)`` of the x-grid and the
+integration grid, concatenated, go through the ``MultiDense`` stack; the output times the
+preprocessing factor is ``x f`` in the fit (evolution) basis; the integration-grid part gives
+the sum-rule normalisation; the x-grid part is normalised and rotated to the flavour basis:
+``(R, 8, nx)`` ordered as ``problem.FLAVOURS``.
+
+Precision: every replifold layer takes ``keras.config.floatx()`` when it is constructed.
+Keras fixes its global dtype policy when the first layer of a process is built, so relying on
+the global policy would silently ignore a later ``set_floatx("float64")``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from replifold.backend import keras
+from replifold.model.basis import EVOL_BASIS, FLAVOUR_FROM_EVOLUTION
+from replifold.model.dense import MultiDense
+from replifold.model.preprocessing import Preprocessing
+from replifold.model.replica_seeds import dense_seed
+from replifold.model.spec import ModelSpec
+from replifold.model.sum_rules import SumRules
+
+
+@keras.saving.register_keras_serializable(package="replifold")
+class StackedPDF(keras.Model):
+    """R replicas stacked on a leading axis of every variable.
+
+    ``replica_seeds[i] = seeding.nn_seed(nnseed, replica)``; replica i is initialised as a
+    one-replica model with that seed would be. Variables, in the order of
+    ``replica_variables`` (and of ``replica_weights``): for each dense layer its kernel
+    ``(R, in, out)`` then bias ``(R, out)``; then the preprocessing exponents ``alpha``,
+    ``beta`` (trainable flavours) and ``alpha_fixed``, ``beta_fixed`` (the others), each
+    ``(R, n)`` and present only when non-empty.
+    """
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        replica_seeds: Sequence[int],
+        xgrid: np.ndarray,
+        integration_x: np.ndarray,
+        integration_w: np.ndarray,
+        **kwargs,
+    ):
+        kwargs.setdefault("dtype", keras.config.floatx())
+        super().__init__(**kwargs)
+        if not replica_seeds:
+            raise ValueError("a stacked model needs at least one replica seed")
+        self.spec = spec
+        self._replica_seeds = tuple(int(s) for s in replica_seeds)
+        self.xgrid = np.asarray(xgrid, dtype=np.float64)
+        self.integration_x = np.asarray(integration_x, dtype=np.float64)
+        self.integration_w = np.asarray(integration_w, dtype=np.float64)
+        basis = [entry.fl for entry in spec.basis]
+        self.dense_layers = [
+            MultiDense(
+                units,
+                [dense_seed(seed, layer) for seed in self._replica_seeds],
+                spec.initializer,
+                activation,
+                first_layer=layer == 0,
+                name=f"dense_{layer}",
+            )
+            for layer, (units, activation) in enumerate(zip(spec.nodes_per_layer, spec.activation_per_layer))
+        ]
+        self.preprocessing = Preprocessing(spec.basis, self._replica_seeds, name="preprocessing")
+        self.sum_rules = SumRules(spec.sum_rules, basis, self.integration_x, self.integration_w, self.compute_dtype)
+        # Rotation from the fit basis, in the runcard's order, to FLAVOURS.
+        rotation = FLAVOUR_FROM_EVOLUTION[:, [EVOL_BASIS.index(name) for name in basis]]
+        self._rotation = keras.ops.convert_to_tensor(rotation, dtype=self.compute_dtype)
+        shape = (None, 2)
+        for layer in self.dense_layers:
+            layer.build(shape)
+            shape = (self.replicas, None, layer.units)
+        self.preprocessing.build()
+        self._grid_x = self._points(self.xgrid)
+        self.built = True
+
+    @property
+    def replicas(self) -> int:
+        return len(self._replica_seeds)
+
+    @property
+    def replica_seeds(self) -> tuple[int, ...]:
+        return self._replica_seeds
+
+    @property
+    def replica_variables(self) -> list:
+        """Every variable, trainable or not, in the documented order; axis 0 is the replica."""
+        dense = [v for layer in self.dense_layers for v in (layer.kernel, layer.bias)]
+        return dense + list(self.preprocessing.exponents.values())
+
+    def _points(self, x: np.ndarray):
+        """The evaluation points ``x`` followed by the integration nodes, as one tensor."""
+        points = np.concatenate([np.asarray(x, dtype=np.float64), self.integration_x])
+        return keras.ops.convert_to_tensor(points, dtype=self.compute_dtype)
+
+    def _fit_basis(self, points, n_eval: int):
+        """Normalised fit-basis ``x f`` ``(R, n_eval, n_basis)`` at the first ``n_eval`` points."""
+        hidden = keras.ops.stack([points, keras.ops.log(points)], axis=1)
+        for layer in self.dense_layers:
+            hidden = layer(hidden)
+        xf = hidden * self.preprocessing(points)
+        normalisation = self.sum_rules(xf[:, n_eval:, :])
+        return xf[:, :n_eval, :] * normalisation[:, None, :]
+
+    def _to_flavour(self, xf):
+        return keras.ops.einsum("fb,rnb->rfn", self._rotation, xf)
+
+    def call(self, inputs=None, training=None):
+        """``model()``: x f on the x-grid, ``(R, 8, nx)``; ``inputs`` is ignored."""
+        return self._to_flavour(self._fit_basis(self._grid_x, self.xgrid.size))
+
+    def pdf_at(self, x: np.ndarray) -> np.ndarray:
+        """Normalised x f ``(R, 8, len(x))`` at other points, with the training grid's normalisation."""
+        x = np.asarray(x, dtype=np.float64).reshape(-1)
+        return keras.ops.convert_to_numpy(self._to_flavour(self._fit_basis(self._points(x), x.size)))
+
+    def evolution_at(self, x: np.ndarray) -> np.ndarray:
+        """As ``pdf_at`` in the evolution basis ``EVOL_BASIS``, before any float cancellation of the rotation."""
+        x = np.asarray(x, dtype=np.float64).reshape(-1)
+        xf = keras.ops.convert_to_numpy(self._fit_basis(self._points(x), x.size))
+        basis = [entry.fl for entry in self.spec.basis]
+        return xf[:, :, [basis.index(name) for name in EVOL_BASIS]].transpose(0, 2, 1)
+
+    def replica_weights(self, i: int) -> list[np.ndarray]:
+        """Replica i's slice of every variable, in the order of ``replica_variables``."""
+        return [np.array(v.numpy()[i]) for v in self.replica_variables]
+
+    def set_replica_weights(self, i: int, weights: Sequence[np.ndarray]) -> None:
+        variables = self.replica_variables
+        if len(weights) != len(variables):
+            raise ValueError(f"expected {len(variables)} arrays (one per variable), got {len(weights)}")
+        for variable, value in zip(variables, weights):
+            if tuple(np.shape(value)) != tuple(variable.shape[1:]):
+                raise ValueError(
+                    f"{variable.path}: replica slice has shape {tuple(variable.shape[1:])}, got {np.shape(value)}"
+                )
+            stacked = np.array(variable.numpy())
+            stacked[i] = value
+            variable.assign(stacked)
+
+    def single_replica(self, i: int) -> StackedPDF:
+        """A one-replica model carrying replica i's weights and seed."""
+        single = StackedPDF(self.spec, [self._replica_seeds[i]], self.xgrid, self.integration_x, self.integration_w)
+        single.set_replica_weights(0, self.replica_weights(i))
+        return single
+
+    def get_config(self) -> dict:
+        return {
+            "name": self.name,
+            "spec": self.spec.to_dict(),
+            "replica_seeds": list(self._replica_seeds),
+            "xgrid": self.xgrid.tolist(),
+            "integration_x": self.integration_x.tolist(),
+            "integration_w": self.integration_w.tolist(),
+        }
+
+    @classmethod
+    def from_config(cls, config: dict) -> StackedPDF:
+        config = dict(config)
+        config["spec"] = ModelSpec.from_dict(config["spec"])
+        return cls(**config)
