@@ -48,6 +48,8 @@ class StackedPDF(keras.Model):
         **kwargs,
     ):
         kwargs.setdefault("dtype", keras.config.floatx())
+        # A fixed name keeps weights.h5 byte-identical when a process builds several models.
+        kwargs.setdefault("name", "stacked_pdf")
         super().__init__(**kwargs)
         if not replica_seeds:
             raise ValueError("a stacked model needs at least one replica seed")
