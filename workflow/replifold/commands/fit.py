@@ -1,0 +1,86 @@
+"""``replifold fit EXPANDED_RUNCARD DATA_DIR --replicas 1-8 -o OUT``: train one batch of replicas.
+
+Writes ``OUT/weights.h5`` (the stacked model), ``OUT/model.json``, ``OUT/result.json`` (per
+replica, reproducible) and ``OUT/fit.timing.json`` (wall time, speed, host: not reproducible).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+from replifold.errors import UserError
+
+RESULT_NAME = "result.json"
+TIMING_NAME = "fit.timing.json"
+_RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
+
+
+def parse_replicas(text: str) -> list[int]:
+    """'1-8', '3,7', '1-4,9' -> sorted replica numbers (1-based, no repeats)."""
+    replicas: list[int] = []
+    for part in text.split(","):
+        match = _RANGE.match(part)
+        if match is None:
+            raise UserError(f"bad replica range {part.strip()!r} in {text!r}; use e.g. 1-8, 3,7 or 1-4,9")
+        first = int(match.group(1))
+        last = int(match.group(2) or first)
+        if first < 1 or last < first:
+            raise UserError(f"bad replica range {part.strip()!r}: replicas count from 1 and ranges go upwards")
+        replicas.extend(range(first, last + 1))
+    if len(set(replicas)) != len(replicas):
+        raise UserError(f"replica list {text!r} names some replicas twice")
+    return sorted(replicas)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("runcard", type=Path, help="the expanded runcard written by 'replifold setup'")
+    parser.add_argument("data_dir", type=Path, help="the problem data written by 'replifold setup'")
+    parser.add_argument("--replicas", required=True, help="replicas of this batch: 1-8, 3,7 or 1-4,9")
+    parser.add_argument(
+        "--params",
+        type=Path,
+        default=None,
+        help="hyperopt/best.json of a scan: train with the best trial's parameters instead of the runcard's",
+    )
+    parser.add_argument("-o", "--output", dest="outdir", type=Path, required=True, help="the batch directory")
+
+
+def run(args: argparse.Namespace) -> int:
+    replicas = parse_replicas(args.replicas)
+    from replifold import seeding
+    from replifold.io import read_json, write_json
+    from replifold.problem import load_problem
+    from replifold.runcard import expand_runcard, load_runcard
+
+    runcard = expand_runcard(load_runcard(args.runcard), source=str(args.runcard))
+    if args.params is not None:
+        from replifold.hyperopt.space import apply_params
+
+        if not args.params.is_file():
+            raise UserError(f"--params {args.params}: no such file (run 'replifold collect' to write best.json)")
+
+        runcard = {**runcard, "parameters": apply_params(runcard["parameters"], read_json(args.params)["params"])}
+    problem = load_problem(args.data_dir)
+    parallelism = runcard.get("parallelism", {})
+    seeding.set_initial_state(
+        seeding.job_seed(int(runcard["nnseed"]), batch_first_replica=replicas[0]),
+        intra_op_threads=int(parallelism.get("intra_op_threads", 1)),
+        inter_op_threads=int(parallelism.get("inter_op_threads", 1)),
+        double_precision=bool(runcard.get("double_precision", False)),
+    )
+
+    from replifold.training.progress import Progress
+    from replifold.training.replicas import train_replicas
+    from replifold.training.weights import save_model
+
+    epochs = int(runcard["parameters"]["epochs"])
+    batch = train_replicas(runcard, problem, replicas, progress=Progress(epochs, label=f"fit {args.replicas}"))
+    save_model(batch.model, args.outdir, replicas)
+    write_json(args.outdir / RESULT_NAME, batch.result.to_json())
+    write_json(args.outdir / TIMING_NAME, batch.timing.to_json())
+    failed = [r.replica for r in batch.result.replicas if r.failed]
+    if failed:
+        print(f"replifold fit: replicas {failed} diverged (NaN/inf loss) and are recorded as failed")
+    return 0

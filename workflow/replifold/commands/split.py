@@ -1,0 +1,60 @@
+"""``replifold split BATCH_DIR -o OUT``: one directory per replica of a trained batch.
+
+``OUT/replica_<i>/`` gets ``weights.h5`` (loads into a one-replica model), ``grid.npz`` (x f
+on the x-grid in the flavour basis, the analogue of n3fit's exportgrid) and ``fit.json``
+(the replica's chi2s, best epoch, stop reason, positivity status and seeds).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from replifold.errors import UserError
+
+FIT_NAME = "fit.json"
+GRID_NAME = "grid.npz"
+
+
+def replica_dir(outdir: Path, replica: int) -> Path:
+    return outdir / f"replica_{replica}"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("batch_dir", type=Path, help="a batch directory written by 'replifold fit'")
+    parser.add_argument("-o", "--output", dest="outdir", type=Path, required=True, help="where replica_<i>/ go")
+
+
+def run(args: argparse.Namespace) -> int:
+    from replifold.commands.fit import RESULT_NAME
+    from replifold.io import read_json
+
+    result_path = args.batch_dir / RESULT_NAME
+    if not result_path.is_file():
+        raise UserError(f"no batch result in {args.batch_dir} (missing {RESULT_NAME}); run 'replifold fit' first")
+    import numpy as np
+
+    from replifold.io import write_json, write_npz
+    from replifold.problem import FLAVOURS
+    from replifold.training.replicas import compiled_xf
+    from replifold.training.results import BatchResult
+    from replifold.training.weights import WEIGHTS_NAME, load_model, save_weights
+
+    result = BatchResult.from_json(read_json(result_path))
+    model, replicas = load_model(args.batch_dir)
+    if replicas != [r.replica for r in result.replicas]:
+        raise UserError(f"{args.batch_dir}: model.json and {RESULT_NAME} list different replicas")
+    for index, replica in enumerate(replicas):
+        single = model.single_replica(index)
+        target = replica_dir(args.outdir, replica)
+        save_weights(single, target / WEIGHTS_NAME)
+        xf = compiled_xf(single)[0]
+        write_npz(
+            target / GRID_NAME,
+            {"xgrid": single.xgrid, "xf": xf, "flavours": np.asarray(FLAVOURS)},
+        )
+        write_json(
+            target / FIT_NAME,
+            {**result.replicas[index].to_json(), "epochs": result.epochs, "patience": result.patience},
+        )
+    return 0

@@ -1,0 +1,167 @@
+"""``train_replicas``: a batch of replicas from runcard and problem to trained model and results.
+
+The library entry point shared by ``replifold fit`` and the hyperopt fold trainer (which
+passes ``exclude_datasets`` to hold a fold's datasets out of training and validation).
+Replica i's seeds, data replica and split come from its own number only, so the batch it
+is trained in does not change it.
+
+XLA drops a replica axis of size 1 and then compiles different kernels (other summation
+orders) than for a real batch, which would make a replica trained alone differ from the same
+replica stacked in the last bits and, through early stopping, visibly. A lone replica is
+therefore trained as two identical copies and the first one is kept: with R >= 2 the
+compiled arithmetic of a replica does not depend on R or on its neighbours.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from replifold import seeding
+from replifold.backend import tf
+from replifold.errors import UserError
+from replifold.model import ModelSpec, Observables, PositivityObservables, StackedPDF
+from replifold.problem import Problem
+from replifold.training.losses import experimental_chi2, fitted_indices, positivity_passes, replica_chi2_layout
+from replifold.training.progress import Progress
+from replifold.training.results import POS_PASS, POS_VETO, BatchResult, ReplicaResult, ReplicaSeeds, TrainingTiming
+from replifold.training.settings import TrainingSettings
+from replifold.training.trainer import ReplicaTrainer
+
+
+MIN_STACK = 2
+
+
+@dataclass(frozen=True, eq=False)
+class TrainedBatch:
+    model: StackedPDF  # holding each replica's best weights
+    result: BatchResult
+    timing: TrainingTiming
+
+
+def replica_rows(problem: Problem, replicas: Sequence[int]) -> list[int]:
+    """Rows of the problem's replica arrays; unknown replicas are a user error."""
+    missing = [r for r in replicas if r not in set(problem.replica_ids.tolist())]
+    if missing:
+        known = problem.replica_ids.tolist()
+        raise UserError(f"replicas {missing} are not in the data (it has replicas {known[0]}-{known[-1]})")
+    if len(set(replicas)) != len(replicas):
+        raise UserError(f"replicas repeated in {list(replicas)}")
+    return [problem.replica_index(r) for r in replicas]
+
+
+def build_model(runcard: Mapping[str, Any], problem: Problem, replicas: Sequence[int]) -> StackedPDF:
+    seeds = [seeding.nn_seed(int(runcard["nnseed"]), r) for r in replicas]
+    return StackedPDF(ModelSpec.from_runcard(dict(runcard)), seeds, problem.xgrid, problem.integration_x, problem.integration_w)
+
+
+def compiled_xf(model: StackedPDF) -> np.ndarray:
+    """``model()`` as (R, 8, nx), computed by XLA like the training step.
+
+    Eager kernels round differently for different replica counts (a few float32 ulps);
+    the compiled forward pass gives a replica the same bits alone or stacked.
+    """
+    return tf.function(lambda: model(None), jit_compile=True, autograph=False)().numpy()
+
+
+def _replica_seeds(problem: Problem, row: int, nn: int) -> ReplicaSeeds:
+    stored = problem.meta.get("seeds", {})
+    mc = stored.get("mc")
+    trvl = stored.get("trvl")
+    return ReplicaSeeds(
+        nn=nn,
+        mc=None if mc is None else int(mc[row]),
+        trvl={} if trvl is None else {d.name: int(s) for d, s in zip(problem.datasets, trvl[row], strict=True)},
+    )
+
+
+def train_replicas(
+    runcard: Mapping[str, Any],
+    problem: Problem,
+    replicas: Sequence[int],
+    *,
+    exclude_datasets: Sequence[str] = (),
+    progress: Progress | None = None,
+    jit_compile: bool = True,
+) -> TrainedBatch:
+    """Train ``replicas`` stacked in one model; the process state must already be seeded
+    (``seeding.set_initial_state``)."""
+    settings = TrainingSettings.from_runcard(runcard)
+    replicas = [int(r) for r in replicas]
+    rows = replica_rows(problem, replicas)
+    stacked = replicas * MIN_STACK if len(replicas) < MIN_STACK else replicas
+    indices = fitted_indices(problem, exclude_datasets)
+    model = build_model(runcard, problem, stacked)
+    fitted = Observables(problem, [d.name for d in problem.datasets if d.name not in exclude_datasets])
+    positivity = PositivityObservables(problem)
+    layout = replica_chi2_layout(problem, [problem.replica_index(r) for r in stacked], indices)
+
+    def forward():
+        xf = model(None)
+        return fitted(xf), positivity(xf)
+
+    trainer = ReplicaTrainer(forward, model.trainable_variables, layout, settings, jit_compile=jit_compile)
+    outcome = trainer.train(progress)
+
+    everything = Observables(problem)
+
+    def evaluate():
+        xf = model(None)
+        return fitted(xf), positivity(xf), everything(xf)
+
+    # Compiled like the training step, so the reported numbers are as batch-independent as the weights.
+    fitted_predictions, positivity_values, predictions = (
+        t.numpy() for t in tf.function(evaluate, jit_compile=jit_compile)()
+    )
+    chi2_tr, chi2_vl = layout.chi2(fitted_predictions)
+    passes = positivity_passes(positivity_values, settings.positivity_threshold)
+    if len(stacked) != len(replicas):
+        model = model.single_replica(0)
+    results = []
+    for k, (replica, row) in enumerate(zip(replicas, rows)):
+        exp = experimental_chi2(problem, predictions[k])
+        n_tr = int(layout.n_training[k])
+        results.append(
+            ReplicaResult(
+                replica=int(replica),
+                stop_reason=outcome.stop_reason[k],
+                failed=outcome.stop_reason[k] == "nan",
+                best_epoch=int(outcome.best_epoch[k]),
+                last_epoch=int(outcome.last_epoch[k]),
+                chi2_tr=float(chi2_tr[k]),
+                n_tr=n_tr,
+                chi2_vl=float(chi2_vl[k]),
+                n_vl=int(layout.n_validation[k]),
+                chi2_exp={name: c.chi2 for name, c in exp.items()},
+                ndata_exp={name: c.ndata for name, c in exp.items()},
+                chi2_exp_total=float(sum(c.chi2 for c in exp.values())),
+                ndata_exp_total=int(sum(c.ndata for c in exp.values())),
+                positivity=POS_PASS if passes[k] else POS_VETO,
+                threshold_veto=not bool(chi2_tr[k] <= settings.threshold_chi2 * max(n_tr, 1)),
+                seeds=_replica_seeds(problem, row, model.replica_seeds[k]),
+            )
+        )
+    batch = BatchResult(
+        replicas=tuple(results),
+        epochs=settings.epochs,
+        patience=settings.patience,
+        excluded_datasets=tuple(exclude_datasets),
+    )
+    threading = tf.config.threading
+    steps_per_s = outcome.timed_epochs / outcome.timed_s if outcome.timed_s > 0 else float("nan")
+    timing = TrainingTiming(
+        wall_s=outcome.first_chunk_s + outcome.timed_s,
+        first_chunk_s=outcome.first_chunk_s,
+        epochs_run=outcome.epochs_run,
+        replicas=len(replicas),
+        steps_per_s=steps_per_s,
+        replica_steps_per_s=steps_per_s * len(replicas),
+        host=platform.node(),
+        intra_op_threads=threading.get_intra_op_parallelism_threads(),
+        inter_op_threads=threading.get_inter_op_parallelism_threads(),
+    )
+    return TrainedBatch(model=model, result=batch, timing=timing)

@@ -1,0 +1,66 @@
+"""Stacked and per-replica weights on disk: ``weights.h5`` plus ``model.json`` to rebuild the model.
+
+Keras 3 only writes and reads weight files whose names end in ``.weights.h5``, while the
+pipeline's file is ``weights.h5``: writes go to a temporary ``*.weights.h5`` beside the target
+and are renamed over it (atomic, like every output), reads go through a temporary link with
+the suffix Keras wants. Keras' h5 writer stores no timestamps, so equal weights give equal
+bytes (checked by the determinism tests).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from replifold.errors import UserError
+from replifold.io import read_json, write_json
+from replifold.model import StackedPDF
+
+WEIGHTS_NAME = "weights.h5"
+MODEL_NAME = "model.json"
+KERAS_SUFFIX = ".weights.h5"
+
+
+def save_weights(model: StackedPDF, path: str | os.PathLike) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=KERAS_SUFFIX)
+    os.close(fd)
+    try:
+        model.save_weights(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_weights(model: StackedPDF, path: str | os.PathLike) -> None:
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"weights file not found: {path}")
+    with tempfile.TemporaryDirectory() as tmp:
+        link = Path(tmp) / f"model{KERAS_SUFFIX}"
+        link.symlink_to(path.resolve())
+        model.load_weights(link)
+
+
+def save_model(model: StackedPDF, directory: str | os.PathLike, replicas: list[int]) -> None:
+    """``weights.h5`` and ``model.json`` (the model's config and the replica numbers it holds)."""
+    directory = Path(directory)
+    write_json(directory / MODEL_NAME, {"config": model.get_config(), "replicas": list(map(int, replicas))})
+    save_weights(model, directory / WEIGHTS_NAME)
+
+
+def load_model(directory: str | os.PathLike) -> tuple[StackedPDF, list[int]]:
+    """The model saved by ``save_model`` with its weights, and its replica numbers."""
+    directory = Path(directory)
+    description = directory / MODEL_NAME
+    if not description.is_file():
+        raise UserError(f"no trained model in {directory} (missing {MODEL_NAME}); run 'replifold fit' first")
+    saved = read_json(description)
+    model = StackedPDF.from_config(saved["config"])
+    load_weights(model, directory / WEIGHTS_NAME)
+    return model, [int(r) for r in saved["replicas"]]
