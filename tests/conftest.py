@@ -13,6 +13,13 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 RUNCARDS = REPO_ROOT / "config" / "runcards"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Size TensorFlow's thread pools before any test runs it: they cannot change afterwards."""
+    from replifold import seeding
+
+    seeding.set_initial_state(seeding.job_seed(0))
+
+
 @pytest.fixture(scope="session")
 def quick_runcard_path() -> Path:
     return RUNCARDS / "closure-quick.yml"

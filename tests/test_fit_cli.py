@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from replifold import seeding
 from replifold.closure.generate import write_problem
 from replifold.commands.fit import parse_replicas
 from replifold.errors import UserError
@@ -18,8 +17,6 @@ from replifold.runcard import dump_runcard, expand_runcard, load_runcard
 
 QUICK = Path(__file__).resolve().parents[1] / "config" / "runcards" / "closure-quick.yml"
 
-# Thread pools can only be sized before TensorFlow first runs: do it while tests are collected.
-seeding.set_initial_state(seeding.job_seed(0))
 
 
 def replifold(*args: str) -> subprocess.CompletedProcess:

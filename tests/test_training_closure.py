@@ -16,8 +16,6 @@ from replifold.training.losses import experimental_chi2
 
 QUICK = Path(__file__).resolve().parents[1] / "config" / "runcards" / "closure-quick.yml"
 
-# Thread pools can only be sized before TensorFlow first runs: do it while tests are collected.
-seeding.set_initial_state(seeding.job_seed(0))
 
 
 @pytest.mark.slow

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from replifold import seeding
 from replifold.backend import keras, tf
 from replifold.errors import RuncardError, UserError
 from replifold.problem import Dataset, Problem
@@ -20,8 +19,6 @@ from replifold.training.losses import (
 )
 from replifold.training.optimizers import OPTIMIZERS, clip_per_replica, make_optimizer
 
-# Thread pools can only be sized before TensorFlow first runs: do it while tests are collected.
-seeding.set_initial_state(seeding.job_seed(0))
 
 
 def _spd(rng, n):

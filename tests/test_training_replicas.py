@@ -17,8 +17,6 @@ from replifold.runcard import expand_runcard, load_runcard
 QUICK = Path(__file__).resolve().parents[1] / "config" / "runcards" / "closure-quick.yml"
 BATCH = list(range(1, 11))
 
-# Thread pools can only be sized before TensorFlow first runs: do it while tests are collected.
-seeding.set_initial_state(seeding.job_seed(0))
 
 
 @pytest.fixture(scope="module")
