@@ -73,7 +73,7 @@ def test_load_problem_round_trips(runcard, problem, tmp_path):
         assert a.name == b.name and np.array_equal(a.fk, b.fk) and np.array_equal(a.kinematics, b.kinematics)
 
 
-def test_shapes_sizes_and_processes(problem):
+def test_shapes_sizes_and_processes(runcard, problem):
     nx = problem.xgrid.shape[0]
     assert {d.process for d in problem.datasets} == set(PROCESS_TYPES)
     offset = 0
@@ -88,7 +88,7 @@ def test_shapes_sizes_and_processes(problem):
             assert d.fk.shape == (d.ndata, len(FLAVOURS), nx)
         assert d.sys.shape[0] == d.ndata and 2 <= d.sys.shape[1] <= 5
     assert problem.ndata == offset == problem.replica_data.shape[1] == problem.training_mask.shape[1]
-    assert problem.folds == (("DIS_NC_P", "DY_Z_Y"), ("DIS_CC_NU", "JET_GG"))
+    assert problem.folds == tuple(tuple(p["datasets"]) for p in runcard["kfold"]["partitions"])
 
 
 def test_theory_is_the_truth_convolved_and_positive(problem):

@@ -137,8 +137,8 @@ MALFORMED: dict[str, tuple[Mutation, tuple[str, ...]]] = {
         ("'kfold.partitions[0].datasets[0]'", "unknown dataset", "did you mean: 'DIS_NC_P'"),
     ),
     "partition dataset not fitted": (
-        lambda card: card["dataset_inputs"].pop(),
-        ("'kfold.partitions[1].datasets[1]'", "not among dataset_inputs", "found: 'JET_GG'"),
+        lambda card: card.update(dataset_inputs=[d for d in card["dataset_inputs"] if d["dataset"] != "DY_W_Y"]),
+        ("'kfold.partitions[1].datasets[1]'", "not among dataset_inputs", "found: 'DY_W_Y'"),
     ),
     "no partitions": (set_(("kfold", "partitions"), []), ("'kfold.partitions'", "empty list")),
     "empty partition": (
@@ -146,7 +146,7 @@ MALFORMED: dict[str, tuple[Mutation, tuple[str, ...]]] = {
         ("'kfold.partitions[1].datasets'", "empty list"),
     ),
     "dataset in two partitions": (
-        set_(("kfold", "partitions", 1, "datasets", 0), "DIS_NC_P"),
+        set_(("kfold", "partitions", 1, "datasets", 0), "DIS_NC_D"),
         ("'kfold.partitions[1].datasets[0]'", "already in partition 0"),
     ),
     "penalty typo": (
@@ -163,8 +163,8 @@ MALFORMED: dict[str, tuple[Mutation, tuple[str, ...]]] = {
         ("'replicas_per_job'", "found: 9", "<= replicas = 8"),
     ),
     "scan bounds reversed": (
-        set_(("hyperscan_config", "stopping", "min_epochs"), 2000),
-        ("'hyperscan_config.stopping.min_epochs'", "above max_epochs = 1500"),
+        set_(("hyperscan_config", "stopping", "min_epochs"), 4000),
+        ("'hyperscan_config.stopping.min_epochs'", "above max_epochs = 3000"),
     ),
     "hyperopt without kfold": (delete(("kfold",)), ("'kfold'", "missing section", "remove 'hyperopt'")),
     "no startup trials": (set_(("hyperopt", "n_startup"), 0), ("'hyperopt.n_startup'", "an integer >= 1")),

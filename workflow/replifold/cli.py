@@ -19,6 +19,10 @@ VERBS: dict[str, tuple[str, str]] = {
     "setup": ("replifold.commands.setup", "expand and validate a runcard and generate its closure-test data"),
     "fit": ("replifold.commands.fit", "train a batch of replicas stacked in one model"),
     "split": ("replifold.commands.split", "split a trained batch into per-replica outputs"),
+    "suggest": ("replifold.commands.suggest", "propose the hyperparameters of one hyperopt round"),
+    "train-fold": ("replifold.commands.train_fold", "train one hyperopt trial without one k-fold partition"),
+    "reduce": ("replifold.commands.reduce", "combine a trial's folds into its hyper-loss"),
+    "collect": ("replifold.commands.collect", "gather every trial into tries.json, tries.pkl and best.json"),
 }
 
 

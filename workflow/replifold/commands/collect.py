@@ -1,0 +1,28 @@
+"""``replifold collect FITDIR``: every trial -> hyperopt/{tries.json, tries.pkl, best.json}.
+
+The store is rebuilt from the per-trial files alone, so deleting it and rerunning gives the
+same bytes, and a scan extended by more rounds keeps every finished trial.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("fit_dir", type=Path, help="the fit directory made by 'replifold setup'")
+
+
+def run(args: argparse.Namespace) -> int:
+    from replifold.hyperopt.context import ScanContext
+    from replifold.hyperopt.records import STATUS_OK, read_outcomes
+    from replifold.hyperopt.store import write_store
+
+    ctx = ScanContext.load(args.fit_dir)
+    outcomes = read_outcomes(ctx, range(ctx.scan.n_trials))
+    best = write_store(ctx, outcomes)
+    failed = sum(o.status != STATUS_OK for o in outcomes)
+    print(f"{len(outcomes)} trials ({failed} failed); best: trial {best.trial} with loss {best.loss:.6g} "
+          f"-> {ctx.layout.best_json}")
+    return 0

@@ -1,0 +1,133 @@
+"""Training one (trial, fold): the trial's replicas fitted without the fold's datasets, judged on them.
+
+The held-out loss of replica k is ``(T_k - D)^T C^-1 (T_k - D) / n`` over the fold's ``n``
+points, with ``D`` the level-1 data and ``C`` their experimental covariance. phi2 measures
+how much the replicas' held-out predictions spread, in units of that covariance:
+``phi2 = mean_k (T_k - <T>)^T C^-1 (T_k - <T>) / n`` (n3fit's ``<chi2[T]> - chi2[<T>]`` per
+point; zero for a single replica).
+
+``REPLIFOLD_TEST_FAIL_FOLD="t:k"`` (test-only) makes fold k of trial t raise before training
+and before writing anything, as a crashed job would: the workflow tests use it to check that
+only that job reruns.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from replifold import seeding
+from replifold.backend import keras
+from replifold.hyperopt.context import ScanContext
+from replifold.hyperopt.foldresult import FoldResult, PdfSample, ReplicaFoldResult
+from replifold.hyperopt.hyperloss import divergence, fold_loss
+from replifold.hyperopt.records import STATUS_OK
+from replifold.hyperopt.space import apply_params
+from replifold.model import EVOL_BASIS, Observables, to_evolution
+from replifold.problem import Problem
+from replifold.training.losses import inverse_cholesky
+from replifold.training.replicas import TrainedBatch, train_replicas
+
+FAIL_FOLD_ENV = "REPLIFOLD_TEST_FAIL_FOLD"
+
+
+class SimulatedCrash(RuntimeError):
+    """Raised for the fold named by ``REPLIFOLD_TEST_FAIL_FOLD`` (tests of job failures only)."""
+
+
+def check_simulated_crash(trial: int, fold: int) -> None:
+    if os.environ.get(FAIL_FOLD_ENV, "").strip() == f"{trial}:{fold}":
+        raise SimulatedCrash(f"{FAIL_FOLD_ENV}={trial}:{fold}: simulated crash of trial {trial}, fold {fold}")
+
+
+def held_out_chi2(problem: Problem, indices: np.ndarray, predictions: np.ndarray) -> np.ndarray:
+    """Chi2 per point (R,) of predictions (R, n) at ``indices`` of the full data vector."""
+    whiten = inverse_cholesky(problem.covmat[np.ix_(indices, indices)])
+    residuals = np.asarray(predictions, dtype=np.float64) - problem.central[indices]
+    return np.sum((residuals @ whiten.T) ** 2, axis=1) / indices.size
+
+
+def phi2(problem: Problem, indices: np.ndarray, predictions: np.ndarray) -> float:
+    whiten = inverse_cholesky(problem.covmat[np.ix_(indices, indices)])
+    predictions = np.asarray(predictions, dtype=np.float64)
+    spread = predictions - predictions.mean(axis=0)
+    return float(np.mean(np.sum((spread @ whiten.T) ** 2, axis=1)) / indices.size)
+
+
+@dataclass(frozen=True, eq=False)
+class TrainedFold:
+    result: FoldResult
+    batch: TrainedBatch
+
+
+def fold_runcard(ctx: ScanContext, params: dict[str, Any]) -> dict[str, Any]:
+    """The runcard a trial trains with: its ``parameters`` overridden by the trial's values."""
+    return {**ctx.runcard, "parameters": apply_params(ctx.runcard["parameters"], params)}
+
+
+def train_fold(ctx: ScanContext, problem: Problem, trial: int, fold: int, params: dict[str, Any]) -> TrainedFold:
+    """Train ``hyperopt.replicas`` replicas without fold ``fold`` and measure them on it.
+
+    A fold whose loss is not finite or exceeds ``kfold.threshold`` comes back with status
+    ``fail`` and the reason; it is not an error.
+    """
+    check_simulated_crash(trial, fold)
+    runcard = fold_runcard(ctx, params)
+    parallelism = runcard.get("parallelism", {})
+    seeding.set_initial_state(
+        seeding.job_seed(int(runcard["nnseed"]), trial=trial, fold=fold),
+        intra_op_threads=int(parallelism.get("intra_op_threads", 1)),
+        inter_op_threads=int(parallelism.get("inter_op_threads", 1)),
+        double_precision=bool(runcard.get("double_precision", False)),
+    )
+    held_out = ctx.kfold.partitions[fold]
+    replicas = list(range(1, ctx.scan.replicas + 1))
+    batch = train_replicas(runcard, problem, replicas, exclude_datasets=held_out)
+    observables = Observables(problem, held_out)
+    predictions = keras.ops.convert_to_numpy(observables(batch.model(None))).astype(np.float64)
+    indices = observables.indices
+    losses = held_out_chi2(problem, indices, predictions)
+
+    samples = {}
+    for penalty in ctx.kfold.penalties:
+        probe = penalty.probe()
+        if probe is not None:
+            xf = to_evolution(np.asarray(batch.model.pdf_at(np.array(probe.x)), dtype=np.float64))
+            samples[penalty.name] = PdfSample(probe, xf[:, [EVOL_BASIS.index(f) for f in probe.flavours], :])
+
+    result = FoldResult(
+        trial=trial,
+        fold=fold,
+        held_out=tuple(held_out),
+        ndata=int(indices.size),
+        status=STATUS_OK,
+        reason=None,
+        epochs=batch.result.epochs,
+        patience=batch.result.patience,
+        phi2=phi2(problem, indices, predictions),
+        replicas=tuple(_replica(r, loss) for r, loss in zip(batch.result.replicas, losses, strict=True)),
+        pdf_samples=samples,
+    )
+    reason = divergence(fold_loss(result, ctx.kfold), ctx.kfold.threshold)
+    return TrainedFold(result if reason is None else result.failed(reason), batch)
+
+
+def _per_point(chi2: float, n: int) -> float:
+    return chi2 / n if n > 0 else float("nan")
+
+
+def _replica(replica: Any, loss: float) -> ReplicaFoldResult:
+    return ReplicaFoldResult(
+        replica=replica.replica,
+        loss=float(loss),
+        chi2_tr=_per_point(replica.chi2_tr, replica.n_tr),
+        chi2_vl=_per_point(replica.chi2_vl, replica.n_vl),
+        best_epoch=replica.best_epoch,
+        last_epoch=replica.last_epoch,
+        stop_reason=replica.stop_reason,
+        positivity=replica.positivity,
+    )
+

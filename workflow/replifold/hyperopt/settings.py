@@ -1,0 +1,81 @@
+"""The runcard's ``hyperopt`` and ``kfold`` sections, read once and typed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from replifold.errors import RuncardError, UserError
+from replifold.hyperopt.penalties import Penalty, parse_penalties
+from replifold.hyperopt.statistics import STATISTICS
+
+LOSS_TYPES = ("chi2", "phi2")
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    rounds: int
+    trials_per_round: int
+    replicas: int
+    n_startup: int
+    seed: int
+
+    @property
+    def n_trials(self) -> int:
+        return self.rounds * self.trials_per_round
+
+    def trial_ids(self, round_: int) -> range:
+        return range(round_ * self.trials_per_round, (round_ + 1) * self.trials_per_round)
+
+    def round_of(self, trial: int) -> int:
+        return trial // self.trials_per_round
+
+    @classmethod
+    def from_runcard(cls, runcard: Mapping[str, Any]) -> ScanSettings:
+        section = runcard.get("hyperopt")
+        if section is None:
+            raise UserError("the runcard has no 'hyperopt' section: this fit has no hyperparameter scan")
+        return cls(
+            rounds=int(section["rounds"]),
+            trials_per_round=int(section["trials_per_round"]),
+            replicas=int(section.get("replicas", 1)),
+            n_startup=int(section.get("n_startup", 1)),
+            seed=int(section["seed"]),
+        )
+
+
+@dataclass(frozen=True)
+class KfoldSettings:
+    loss_type: str
+    replica_statistic: str
+    fold_statistic: str
+    penalties_in_loss: bool
+    penalties: tuple[Penalty, ...]
+    threshold: float
+    partitions: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def from_runcard(cls, runcard: Mapping[str, Any]) -> KfoldSettings:
+        section = runcard.get("kfold")
+        if section is None:
+            raise RuncardError(("kfold",), "missing section: a hyperopt scan needs its k-fold hyper-loss")
+        settings = cls(
+            loss_type=section.get("loss_type", "chi2"),
+            replica_statistic=section.get("replica_statistic", "average"),
+            fold_statistic=section.get("fold_statistic", "average"),
+            penalties_in_loss=bool(section.get("penalties_in_loss", False)),
+            penalties=parse_penalties(section.get("penalties", ())),
+            threshold=float(section.get("threshold", 10.0)),
+            partitions=tuple(tuple(p["datasets"]) for p in section["partitions"]),
+        )
+        if settings.loss_type not in LOSS_TYPES:
+            raise RuncardError(
+                ("kfold", "loss_type"), "unknown loss type", found=settings.loss_type, allowed=", ".join(LOSS_TYPES)
+            )
+        for key in ("replica_statistic", "fold_statistic"):
+            if getattr(settings, key) not in STATISTICS:
+                raise RuncardError(
+                    ("kfold", key), "unknown statistic", found=getattr(settings, key), allowed=", ".join(STATISTICS)
+                )
+        return settings
