@@ -23,6 +23,11 @@ VERBS: dict[str, tuple[str, str]] = {
     "train-fold": ("replifold.commands.train_fold", "train one hyperopt trial without one k-fold partition"),
     "reduce": ("replifold.commands.reduce", "combine a trial's folds into its hyper-loss"),
     "collect": ("replifold.commands.collect", "gather every trial into tries.json, tries.pkl and best.json"),
+    "postfit": ("replifold.commands.postfit", "select replicas: veto chi2, positivity and arc-length/integrability outliers"),
+    "report": ("replifold.commands.report", "write the fit's offline HTML report and its figures"),
+    "archive": ("replifold.commands.archive", "pack the reproducible outputs into a deterministic tarball"),
+    "verify": ("replifold.commands.verify", "check an archive's manifest and optionally rerun a fold or replica"),
+    "install-profile": ("replifold.commands.install_profile", "install a Snakemake profile (e.g. slurm) for --profile NAME"),
 }
 
 

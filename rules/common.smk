@@ -1,0 +1,160 @@
+"""The fits of this invocation and the static shape of each one's DAG.
+
+Each configured runcard is expanded once, here, with the same code `replifold setup` uses, so
+the number of rounds, trials, folds and replica batches is known when the DAG is built:
+trial ids are fixed (t = r * trials_per_round + s) and no rule needs a checkpoint.
+"""
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from replifold.errors import UserError
+from replifold.runcard import expand_runcard, fit_name, load_runcard
+
+RESULTS = config["results"]
+CONDA_ENV = "../envs/replifold.yaml"
+
+
+@dataclass(frozen=True)
+class Batch:
+    index: int
+    replicas: tuple[int, ...]
+
+    @property
+    def range(self) -> str:
+        return f"{self.replicas[0]}-{self.replicas[-1]}"
+
+
+@dataclass(frozen=True)
+class Fit:
+    name: str
+    runcard: str
+    rounds: int
+    trials_per_round: int
+    folds: int
+    batches: tuple[Batch, ...]
+    threads: int
+
+    @property
+    def dir(self) -> str:
+        return os.path.join(RESULTS, self.name)
+
+    def path(self, *parts: str) -> str:
+        return os.path.join(self.dir, *parts)
+
+    @property
+    def ident(self) -> str:
+        """The fit name as a Python identifier, for the rules stamped out per fit."""
+        return re.sub(r"\W", "_", self.name)
+
+    @property
+    def scan(self) -> bool:
+        return self.rounds > 0
+
+    def trials(self, round_: int) -> range:
+        return range(round_ * self.trials_per_round, (round_ + 1) * self.trials_per_round)
+
+    def round_of(self, trial: int) -> int:
+        return trial // self.trials_per_round
+
+    @property
+    def replicas(self) -> tuple[int, ...]:
+        return tuple(r for batch in self.batches for r in batch.replicas)
+
+
+def _locate(runcard: str) -> str:
+    """Relative runcards are looked up in the working directory, then beside the Snakefile."""
+    if os.path.isabs(runcard) or os.path.exists(runcard):
+        return runcard
+    beside = os.path.join(workflow.basedir, runcard)
+    if os.path.exists(beside):
+        return beside
+    raise UserError(f"config runcards: {runcard} not found in {os.getcwd()} nor in {workflow.basedir}")
+
+
+def _plan(runcard: str) -> Fit:
+    path = _locate(runcard)
+    card = expand_runcard(load_runcard(path), source=path)
+    scan = card.get("hyperopt")
+    size = card["replicas_per_job"]
+    first = range(1, card["replicas"] + 1, size)
+    return Fit(
+        name=fit_name(path),
+        runcard=path,
+        rounds=scan["rounds"] if scan else 0,
+        trials_per_round=scan["trials_per_round"] if scan else 0,
+        folds=len(card["kfold"]["partitions"]) if scan else 0,
+        batches=tuple(
+            Batch(b, tuple(range(r, min(r + size, card["replicas"] + 1)))) for b, r in enumerate(first)
+        ),
+        threads=max(card["parallelism"]["intra_op_threads"], card["parallelism"]["inter_op_threads"]),
+    )
+
+
+def _fits(runcards) -> dict[str, Fit]:
+    fits = {}
+    for runcard in [runcards] if isinstance(runcards, str) else runcards:
+        fit = _plan(runcard)
+        if fit.name in fits:
+            raise UserError(f"config runcards: two runcards are named {fit.name!r}; fits are named after the runcard file")
+        fits[fit.name] = fit
+    return fits
+
+
+FITS = _fits(config["runcards"])
+
+
+wildcard_constraints:
+    fit="|".join(re.escape(name) for name in FITS),
+    round=r"\d+",
+    trial=r"\d+",
+    fold=r"\d+",
+    batch=r"\d+",
+
+
+def fit_path(*parts: str) -> str:
+    """A path pattern under results/{fit}/."""
+    return os.path.join(RESULTS, "{fit}", *parts)
+
+
+def fit_dir(wildcards) -> str:
+    return FITS[wildcards.fit].dir
+
+
+def fit_threads(wildcards) -> int:
+    return FITS[wildcards.fit].threads
+
+
+def replica_files(fit: Fit, name: str) -> list[str]:
+    return [fit.path("fit", f"replica_{r}", name) for r in fit.replicas]
+
+
+def hyperloss_files(fit: Fit, rounds: range) -> list[str]:
+    return [fit.path("hyperopt", f"trial{t}", "hyperloss.json") for r in rounds for t in fit.trials(r)]
+
+
+def scan_store(wildcards) -> list[str]:
+    fit = FITS[wildcards.fit]
+    return [fit.path("hyperopt", name) for name in ("tries.json", "best.json")] if fit.scan else []
+
+
+def best_params(wildcards) -> list[str]:
+    fit = FITS[wildcards.fit]
+    return [fit.path("hyperopt", "best.json")] if fit.scan else []
+
+
+def params_option(wildcards) -> str:
+    """With a scan, the final fit trains with the best trial's parameters."""
+    return " ".join(f"--params {path}" for path in best_params(wildcards))
+
+
+def batch_replicas(wildcards) -> str:
+    return FITS[wildcards.fit].batches[int(wildcards.batch)].range
+
+
+MEM_TRAINING = config["mem_mb_training"]
+MEM_OTHER = config["mem_mb_other"]
+RUNTIME_TRAINING = config["runtime_training"]
+RUNTIME_OTHER = config["runtime_other"]

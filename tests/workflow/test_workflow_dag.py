@@ -1,0 +1,121 @@
+"""The workflow's DAG, lint and profiles, planned by real `snakemake -n` (seconds each)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+QUICK = REPO_ROOT / "config" / "runcards" / "closure-quick.yml"
+TRAINING_RULES = {"train_fold", "fit_batch"}
+
+
+def test_lint_reports_nothing(snakemake, tmp_path):
+    run = snakemake(REPO_ROOT, "--lint")
+    assert run.returncode == 0, run.output
+    assert "Lints for" not in run.output
+    assert "Congratulations" in run.output
+
+
+def test_quick_runcard_plans_every_stage(snakemake, tmp_path):
+    run = snakemake(tmp_path, "-n", "--cores", "2", "--config", f"runcards=[{QUICK}]", "results=results")
+    assert run.returncode == 0, run.output
+    # 2 rounds x 2 trials x 2 folds; 8 replicas in one batch of replicas_per_job = 8
+    assert run.job_counts() == {
+        "setup_fit": 1,
+        "suggest": 2,
+        "train_fold": 8,
+        "reduce_trial": 4,
+        "collect": 1,
+        "fit_batch": 1,
+        "split_replicas_closure_quick_batch0": 1,
+        "postfit": 1,
+        "report": 1,
+        "archive": 1,
+        "all": 1,
+        "total": 22,
+    }
+    assert "replifold fit results/closure-quick/runcard.yml" in run.output
+    assert "--params results/closure-quick/hyperopt/best.json" in run.output
+    assert "replifold train-fold results/closure-quick --trial 3 --fold 1" in run.output
+
+
+def test_round_r_suggests_from_earlier_rounds_only(snakemake, tmp_path):
+    run = snakemake(tmp_path, "-n", "--cores", "2", "--config", f"runcards=[{QUICK}]", "results=results")
+    block = run.output.split("rule suggest:")
+    inputs = [part.split("output:")[0] for part in block[1:]]
+    round0 = next(i for i in inputs if "hyperloss" not in i)
+    round1 = next(i for i in inputs if "hyperloss" in i)
+    assert "runcard.yml" in round0
+    assert "trial0/hyperloss.json" in round1 and "trial1/hyperloss.json" in round1
+    assert "trial2/" not in round1
+
+
+def test_runcard_without_hyperopt_starts_at_fit_batch(snakemake, tmp_path, quick_runcard, write_yaml):
+    for key in ("hyperopt", "hyperscan_config", "kfold"):
+        quick_runcard.pop(key)
+    quick_runcard["replicas_per_job"] = 3
+    card = write_yaml(tmp_path / "noscan.yml", quick_runcard)
+    run = snakemake(tmp_path, "-n", "--cores", "2", "--config", f"runcards=[{card}]")
+    assert run.returncode == 0, run.output
+    counts = run.job_counts()
+    assert not {"suggest", "train_fold", "reduce_trial", "collect"} & set(counts)
+    assert counts["fit_batch"] == 3  # replicas 1-3, 4-6, 7-8
+    assert "--replicas 7-8" in run.output
+    assert "--params" not in run.output
+
+
+def test_several_runcards_give_one_results_folder_each(snakemake, tmp_path, quick_runcard, write_yaml):
+    other = write_yaml(tmp_path / "other.yml", quick_runcard)
+    run = snakemake(tmp_path, "-n", "--cores", "2", "--config", f"runcards=[{QUICK},{other}]")
+    assert run.returncode == 0, run.output
+    assert run.job_counts()["archive"] == 2
+    assert "results/closure-quick/archive/closure-quick.tar.gz" in run.output
+    assert "results/other/archive/other.tar.gz" in run.output
+
+
+def test_invalid_config_is_refused(snakemake, tmp_path):
+    run = snakemake(tmp_path, "-n", "--cores", "2", "--config", "gpu_train_fold=-1")
+    assert run.returncode != 0
+    assert "gpu_train_fold" in run.output
+
+
+def test_local_plan_requests_no_gpu_unless_configured(snakemake, tmp_path):
+    plain = snakemake(tmp_path, "-n", "--cores", "2").planned_resources()
+    assert all(jobs[0].get("gpu", "0") == "0" for jobs in plain.values())
+    tagged = snakemake(
+        tmp_path, "-n", "--cores", "2", "--resources", "gpu=1", "--config", "gpu_train_fold=1", "gpu_fit_batch=1"
+    ).planned_resources()
+    assert {rule for rule, jobs in tagged.items() if jobs[0].get("gpu") == "1"} == TRAINING_RULES
+
+
+def _assert_gpu_on_training_rules_only(plan: dict[str, list[dict[str, str]]]) -> None:
+    with_gpu = {rule for rule, jobs in plan.items() if any(int(job.get("gpu", "0")) > 0 for job in jobs)}
+    assert with_gpu == TRAINING_RULES
+    for rule in TRAINING_RULES:
+        assert all(job["gpu"] == "1" and job["slurm_partition"] == "gpu" for job in plan[rule])
+    assert plan["setup_fit"][0]["slurm_partition"] == "cpu"
+
+
+def test_slurm_profile_requests_gpus_for_training_rules_only(snakemake):
+    run = snakemake(REPO_ROOT, "-n", "--profile", "profiles/slurm")
+    assert run.returncode == 0, run.output
+    _assert_gpu_on_training_rules_only(run.planned_resources())
+
+
+def test_installed_profile_resolves_by_name(snakemake, tmp_path):
+    config_home = tmp_path / "xdg"
+    install = subprocess.run(
+        [sys.executable, "-m", "replifold.cli", "install-profile", "slurm", "--dest", str(config_home / "snakemake")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert install.returncode == 0, install.stderr
+    workdir = tmp_path / "elsewhere"
+    workdir.mkdir()
+    run = snakemake(workdir, "-n", "--profile", "slurm", env={"XDG_CONFIG_HOME": str(config_home)})
+    assert run.returncode == 0, run.output
+    _assert_gpu_on_training_rules_only(run.planned_resources())

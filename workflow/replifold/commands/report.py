@@ -1,0 +1,28 @@
+"""``replifold report FITDIR -o REPORTDIR``: REPORTDIR/index.html and REPORTDIR/figures/*.png.
+
+The page embeds its figures, so it opens offline on its own; the PNGs beside it are what
+Snakemake's ``--report`` collects.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("fit_dir", type=Path, help="the fit directory, after 'replifold postfit'")
+    parser.add_argument("-o", "--output", dest="outdir", type=Path, required=True, help="the report directory")
+
+
+def run(args: argparse.Namespace) -> int:
+    from replifold.io import atomic_write_bytes, atomic_write_text
+    from replifold.report.build import build_report
+    from replifold.report.inputs import load_inputs
+
+    report = build_report(load_inputs(args.fit_dir))
+    for stem, png in sorted(report.figures.items()):
+        atomic_write_bytes(args.outdir / "figures" / f"{stem}.png", png)
+    atomic_write_text(args.outdir / "index.html", report.html)
+    print(f"report: {args.outdir / 'index.html'} ({len(report.figures)} figures)")
+    return 0

@@ -1,0 +1,50 @@
+"""The per-replica outputs of ``replifold split`` read back: what postfit and the report judge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from replifold.errors import UserError
+from replifold.io import read_json, read_npz
+
+
+@dataclass(frozen=True, eq=False)
+class ReplicaOutput:
+    replica: int
+    fit: dict[str, Any]  # fit.json: chi2s, best epoch, stop reason, positivity, seeds
+    xgrid: np.ndarray  # (nx,)
+    xf: np.ndarray  # (8, nx) x f(x) in the flavour basis
+
+    @property
+    def chi2_tr_per_point(self) -> float:
+        return self.fit["chi2_tr"] / max(self.fit["n_tr"], 1)
+
+    @property
+    def chi2_vl_per_point(self) -> float:
+        return self.fit["chi2_vl"] / self.fit["n_vl"] if self.fit["n_vl"] else float("nan")
+
+
+def replica_dir(fit_dir: Path, replica: int) -> Path:
+    return fit_dir / "fit" / f"replica_{replica}"
+
+
+def load_replicas(fit_dir: Path, replicas: range | list[int]) -> list[ReplicaOutput]:
+    """Replicas in the given order; a missing one names the file and the step that writes it."""
+    outputs = []
+    for replica in replicas:
+        folder = replica_dir(fit_dir, replica)
+        fit_path, grid_path = folder / "fit.json", folder / "grid.npz"
+        if not (fit_path.is_file() and grid_path.is_file()):
+            raise UserError(f"replica {replica} has no fit.json/grid.npz in {folder}; run 'replifold split' on its batch first")
+        grid = read_npz(grid_path)
+        outputs.append(ReplicaOutput(replica, read_json(fit_path), grid["xgrid"], grid["xf"]))
+    return outputs
+
+
+def stacked_xf(replicas: list[ReplicaOutput]) -> np.ndarray:
+    """(R, 8, nx) of the given replicas."""
+    return np.stack([r.xf for r in replicas]).astype(np.float64)
