@@ -63,7 +63,7 @@ def _first_vetoes(replica: ReplicaOutput, settings: PostfitSettings) -> list[Vet
             Veto("chi2", f"training chi2/point {replica.chi2_tr_per_point:.4g} above threshold_chi2 {settings.threshold_chi2:g}")
         )
     if replica.fit["positivity"] != "POS_PASS":
-        vetoes.append(Veto("positivity", "a positivity observable stayed above parameters.positivity.threshold"))
+        vetoes.append(Veto("positivity", "a positivity observable ended below -parameters.positivity.threshold"))
     return vetoes
 
 

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from replifold.errors import UserError
-from replifold.io import read_json, write_json
+from replifold.io import atomic_output, read_json, write_json
 from replifold.model import StackedPDF
 
 WEIGHTS_NAME = "weights.h5"
@@ -23,18 +23,9 @@ KERAS_SUFFIX = ".weights.h5"
 
 
 def save_weights(model: StackedPDF, path: str | os.PathLike) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=KERAS_SUFFIX)
-    os.close(fd)
-    try:
+    with atomic_output(path, suffix=KERAS_SUFFIX) as tmp:
         model.save_weights(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return Path(path)
 
 
 def load_weights(model: StackedPDF, path: str | os.PathLike) -> None:
