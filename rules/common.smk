@@ -36,6 +36,8 @@ class Fit:
     folds: int
     batches: tuple[Batch, ...]
     threads: int
+    engine: str = "files"  # hyperopt.engine: files (rounds of jobs) or mongo (a driver and workers)
+    workers: int = 0  # hyperopt.workers of the mongo engine
 
     @property
     def dir(self) -> str:
@@ -90,6 +92,8 @@ def _plan(runcard: str) -> Fit:
             Batch(b, tuple(range(r, min(r + size, card["replicas"] + 1)))) for b, r in enumerate(first)
         ),
         threads=max(card["parallelism"]["intra_op_threads"], card["parallelism"]["inter_op_threads"]),
+        engine=scan.get("engine", "files") if scan else "files",
+        workers=scan.get("workers", 1) if scan else 0,
     )
 
 
@@ -135,9 +139,15 @@ def hyperloss_files(fit: Fit, rounds: range) -> list[str]:
     return [fit.path("hyperopt", f"trial{t}", "hyperloss.json") for r in rounds for t in fit.trials(r)]
 
 
+def mongo_worker_records(fit: Fit) -> list[str]:
+    """What each mongo-engine worker job leaves (under logs/: which trials it ran is not reproducible)."""
+    return [fit.path("logs", "mongo", f"worker{w}.json") for w in range(fit.workers)] if fit.engine == "mongo" else []
+
+
 def scan_store(wildcards) -> list[str]:
     fit = FITS[wildcards.fit]
-    return [fit.path("hyperopt", name) for name in ("tries.json", "best.json")] if fit.scan else []
+    store = [fit.path("hyperopt", name) for name in ("tries.json", "best.json")] if fit.scan else []
+    return store + mongo_worker_records(fit)
 
 
 def best_params(wildcards) -> list[str]:

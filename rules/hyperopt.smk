@@ -97,3 +97,68 @@ rule collect:
         CONDA_ENV
     shell:
         "replifold collect {params.fit_dir:q} > {log:q} 2>&1"
+
+
+# The MongoDB engine (hyperopt.engine: mongo), stamped out per fit: one driver job proposes
+# trials against the database and writes the same store as `collect`, while `workers` worker
+# jobs evaluate trials as they come. The driver is also the server's service job: it starts
+# one when none answers at hyperopt.db and stops it after the scan. (A separate Snakemake
+# service() rule would have to share a job group, so a node, with its consumers on a cluster,
+# which rules out workers on other nodes.) The driver and workers must run at the same time:
+# the driver has the higher priority, so it is started first, and any worker running with it
+# makes progress; give --cores/--jobs at least 2.
+for _fit in FITS.values():
+    if _fit.engine != "mongo":
+        continue
+
+    rule:
+        name:
+            f"mongo_driver_{_fit.ident}"
+        input:
+            runcard=_fit.path("runcard.yml"),
+            data=_fit.path("data"),
+        output:
+            tries=_fit.path("hyperopt", "tries.json"),
+            pickle=_fit.path("hyperopt", "tries.pkl"),
+            best=_fit.path("hyperopt", "best.json"),
+        params:
+            fit_dir=_fit.dir,
+        log:
+            _fit.path("logs", "mongo", "driver.log"),
+        benchmark:
+            _fit.path("benchmarks", "mongo", "driver.tsv")
+        priority: 10
+        threads: 1
+        resources:
+            mem_mb=MEM_OTHER,
+            runtime=RUNTIME_TRAINING,
+        conda:
+            CONDA_ENV
+        shell:
+            "replifold mongo-driver {params.fit_dir:q} > {log:q} 2>&1"
+
+    rule:
+        name:
+            f"mongo_worker_{_fit.ident}"
+        input:
+            runcard=_fit.path("runcard.yml"),
+            data=_fit.path("data"),
+        output:
+            _fit.path("logs", "mongo", "worker{worker}.json"),
+        params:
+            fit_dir=_fit.dir,
+        log:
+            _fit.path("logs", "mongo", "worker{worker}.log"),
+        benchmark:
+            _fit.path("benchmarks", "mongo", "worker{worker}.tsv")
+        threads: _fit.threads
+        resources:
+            gpu=config["gpu_train_fold"],
+            mem_mb=MEM_TRAINING,
+            runtime=RUNTIME_TRAINING,
+        conda:
+            CONDA_ENV
+        shell:
+            "replifold mongo-worker {params.fit_dir:q} --name worker{wildcards.worker} --record {output:q} > {log:q} 2>&1"
+
+    workflow.ruleorder(f"mongo_driver_{_fit.ident}", "collect")

@@ -98,8 +98,8 @@ def _assert_gpu_on_training_rules_only(plan: dict[str, list[dict[str, str]]]) ->
     assert plan["setup_fit"][0]["slurm_partition"] == "cpu"
 
 
-def test_slurm_profile_requests_gpus_for_training_rules_only(snakemake):
-    run = snakemake(REPO_ROOT, "-n", "--profile", "profiles/slurm")
+def test_slurm_profile_requests_gpus_for_training_rules_only(snakemake, tmp_path):
+    run = snakemake(tmp_path, "-n", "--profile", str(REPO_ROOT / "profiles" / "slurm"))
     assert run.returncode == 0, run.output
     _assert_gpu_on_training_rules_only(run.planned_resources())
 

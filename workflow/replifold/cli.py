@@ -27,6 +27,10 @@ VERBS: dict[str, tuple[str, str]] = {
     "report": ("replifold.commands.report", "write the fit's offline HTML report and its figures"),
     "archive": ("replifold.commands.archive", "pack the reproducible outputs into a deterministic tarball"),
     "verify": ("replifold.commands.verify", "check an archive's manifest and optionally rerun a fold or replica"),
+    "mongo-driver": ("replifold.commands.mongo_driver", "run a MongoDB-engine hyperopt scan: queue trials, propose each from the finished ones"),
+    "mongo-worker": ("replifold.commands.mongo_worker", "evaluate queued MongoDB-engine trials until the scan ends"),
+    "mongo-compress": ("replifold.commands.mongo_compress", "save a MongoDB-engine scan's job documents to a tar.gz"),
+    "mongo-extract": ("replifold.commands.mongo_extract", "load a mongo-compress archive into the scan's database"),
     "install-profile": ("replifold.commands.install_profile", "install a Snakemake profile (e.g. slurm) for --profile NAME"),
 }
 
