@@ -52,6 +52,12 @@ class RuncardError(UserError):
         self.source = source
         super().__init__(self.render())
 
+    @classmethod
+    def unknown(cls, path: Sequence[str | int], problem: str, found: object, known: Iterable[str]) -> RuncardError:
+        """A value that is none of ``known``: lists them and suggests the nearest spelling."""
+        known = [str(k) for k in known]
+        return cls(path, problem, found=found, allowed=", ".join(known), suggestion=nearest(str(found), known))
+
     def render(self) -> str:
         where = f"{self.source}: " if self.source else ""
         lines = [f"{where}invalid runcard at '{format_key_path(self.path)}': {self.problem}"]

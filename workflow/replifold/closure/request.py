@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from replifold.closure.catalogue import dataset_names, positivity_names
-from replifold.errors import RuncardError, nearest
+from replifold.errors import RuncardError
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def _check_xgrid(grid: XGridSettings) -> None:
 
 
 def _unknown_name(path: Sequence[str | int], kind: str, name: str, known: Sequence[str]) -> RuncardError:
-    return RuncardError(path, f"unknown {kind}", found=name, allowed=", ".join(known), suggestion=nearest(name, known))
+    return RuncardError.unknown(path, f"unknown {kind}", name, known)
 
 
 def _dataset_inputs(entries: Sequence[Mapping[str, Any]]) -> tuple[DatasetInput, ...]:

@@ -130,13 +130,7 @@ def parse_penalties(entries: Sequence[str | Mapping[str, Any]]) -> tuple[Penalty
         settings = {"name": entry} if isinstance(entry, str) else dict(entry)
         name = settings.pop("name", None)
         if name not in PENALTIES:
-            raise RuncardError(
-                (*path, "name"),
-                "unknown penalty",
-                found=name,
-                allowed=", ".join(PENALTIES),
-                suggestion=nearest(str(name), PENALTIES),
-            )
+            raise RuncardError.unknown((*path, "name"), "unknown penalty", name, PENALTIES)
         cls = PENALTIES[name]
         known = [f.name for f in fields(cls) if f.name != "name"]
         for key in settings:

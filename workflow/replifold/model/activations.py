@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from replifold.backend import keras
-from replifold.errors import RuncardError, nearest
+from replifold.errors import RuncardError
 
 # The linear slope added to tanh in ``modified_tanh``: large enough that gradients never vanish
 # for saturated units, small enough that the function stays tanh-like on [-2, 2].
@@ -35,10 +35,6 @@ def activation(name: str) -> Callable:
     try:
         return _FUNCTIONS[name]
     except (KeyError, TypeError):
-        raise RuncardError(
-            ("parameters", "activation_per_layer"),
-            "unknown activation",
-            found=name,
-            allowed=", ".join(ACTIVATIONS),
-            suggestion=nearest(name, ACTIVATIONS),
+        raise RuncardError.unknown(
+            ("parameters", "activation_per_layer"), "unknown activation", name, ACTIVATIONS
         ) from None

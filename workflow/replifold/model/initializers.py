@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from replifold.backend import keras
-from replifold.errors import RuncardError, nearest
+from replifold.errors import RuncardError
 
 # n3fit's random_uniform range (Keras' own default is [-0.05, 0.05]).
 _SETTINGS: dict[str, tuple[type, dict]] = {
@@ -28,13 +28,7 @@ def single_initializer(name: str, seed: int) -> keras.initializers.Initializer:
     try:
         cls, kwargs = _SETTINGS[name]
     except (KeyError, TypeError):
-        raise RuncardError(
-            ("parameters", "initializer"),
-            "unknown initializer",
-            found=name,
-            allowed=", ".join(INITIALIZERS),
-            suggestion=nearest(name, INITIALIZERS),
-        ) from None
+        raise RuncardError.unknown(("parameters", "initializer"), "unknown initializer", name, INITIALIZERS) from None
     return cls(seed=int(seed), **kwargs)
 
 

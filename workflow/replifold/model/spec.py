@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from replifold.errors import RuncardError, nearest
+from replifold.errors import RuncardError
 from replifold.model.activations import ACTIVATIONS
 from replifold.model.basis import EVOL_BASIS
 from replifold.model.initializers import INITIALIZERS
@@ -16,9 +16,7 @@ SUM_RULES: tuple[str, ...] = ("ALL", "MSR", "VSR", "NONE")
 
 def _choice(path: tuple, value: object, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise RuncardError(
-            path, "unknown value", found=value, allowed=", ".join(allowed), suggestion=nearest(str(value), allowed)
-        )
+        raise RuncardError.unknown(path, "unknown value", value, allowed)
 
 
 def _range(path: tuple, value: object) -> tuple[float, float]:

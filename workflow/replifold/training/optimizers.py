@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from replifold.backend import keras, tf
-from replifold.errors import RuncardError, nearest
+from replifold.errors import RuncardError
 
 OPTIMIZERS = {
     "Adam": (keras.optimizers.Adam, {}),
@@ -31,13 +31,7 @@ KEY_PATH = ("parameters", "optimizer", "optimizer_name")
 def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
     """A fresh optimizer (no clipping: see ``clip_per_replica``) named as in the runcard."""
     if name not in OPTIMIZERS:
-        raise RuncardError(
-            KEY_PATH,
-            "unknown optimizer",
-            found=name,
-            allowed=", ".join(OPTIMIZERS),
-            suggestion=nearest(name, OPTIMIZERS),
-        )
+        raise RuncardError.unknown(KEY_PATH, "unknown optimizer", name, OPTIMIZERS)
     cls, options = OPTIMIZERS[name]
     return cls(learning_rate=float(learning_rate), **options)
 
