@@ -1,4 +1,5 @@
-"""Fixtures shared across the test suite: the repository's runcards and a way to write variants."""
+"""Fixtures shared across the test suite: the repository's runcards, ways to write variants, and
+`snakemake` on the repository's Snakefile."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from snakemake_runs import Run, run_snakemake
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RUNCARDS = REPO_ROOT / "config" / "runcards"
@@ -47,3 +49,40 @@ def write_runcard(tmp_path: Path) -> Callable[[dict | str, str], Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def write_yaml() -> Callable[[Path, dict], Path]:
+    """Write ``content`` as YAML to ``path`` (its folder created)."""
+
+    def write(path: Path, content: dict) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(content, sort_keys=False), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def snakemake() -> Callable[..., Run]:
+    """``snakemake(workdir, *args, env=None, timeout=1200)``: a finished real Snakemake run."""
+    return run_snakemake
+
+
+@pytest.fixture(scope="session")
+def tiny_runcard(_quick_runcard_pristine: dict) -> dict:
+    """The quick runcard cut to seconds per job: 2 rounds of 1 trial, 2 folds, 4 replicas in 2 batches.
+
+    Thresholds are loosened because so few epochs do not converge; the chain, not the fit
+    quality, is under test here.
+    """
+    quick = copy.deepcopy(_quick_runcard_pristine)
+    card = {**quick, "replicas": 4, "replicas_per_job": 2}
+    card["parameters"] = {**quick["parameters"], "epochs": 200, "threshold_chi2": 50.0}
+    card["hyperscan_config"] = {
+        **quick["hyperscan_config"],
+        "stopping": {**quick["hyperscan_config"]["stopping"], "min_epochs": 50, "max_epochs": 150},
+    }
+    card["hyperopt"] = {**quick["hyperopt"], "rounds": 2, "trials_per_round": 1, "n_startup": 1}
+    card["kfold"] = {**quick["kfold"], "threshold": 1.0e9, "penalties_in_loss": False}
+    return card

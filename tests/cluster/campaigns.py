@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from snakemake_runs import Run, snakemake_command, snakemake_env
 
 from replifold.io import sha256_file
 
@@ -18,18 +18,6 @@ SITE_OVERLAY = CLUSTER_DIR / "profile"
 CAMPAIGN_LIMIT_S = 900  # `timeout` for one snakemake invocation; SIGKILL 30 s later
 FIT = "tiny"
 
-
-def _workflow_fixtures():
-    """tests/workflow/conftest.py, for its tiny runcard and its way of running snakemake."""
-    name = "replifold_tests_workflow_conftest"
-    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "tests" / "workflow" / "conftest.py")
-    module = sys.modules[name] = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-workflow_fixtures = _workflow_fixtures()
-Run = workflow_fixtures.Run
 
 SLURM = ("--profile", str(SLURM_PROFILE), "--profile", str(SITE_OVERLAY))
 LOCAL = ("--cores", "2")
@@ -62,13 +50,12 @@ class SlurmJob:
 
 def launch(workdir: Path, card: Path, executor: tuple[str, ...]) -> subprocess.Popen:
     """Start snakemake on `card` under `timeout -k`: a hung SLURM status loop cannot hang the suite."""
-    snakemake = [str(workflow_fixtures.BIN / "snakemake"), "--snakefile", str(workflow_fixtures.SNAKEFILE)]
-    options = ["--directory", str(workdir), *executor, "--config", f"runcards=[{card}]", "results=results"]
+    snakemake = snakemake_command(workdir, *executor, "--config", f"runcards=[{card}]", "results=results")
     with (workdir / "snakemake.out").open("w") as out:
         return subprocess.Popen(
-            ["timeout", "-k", "30", str(CAMPAIGN_LIMIT_S), *snakemake, *options],
+            ["timeout", "-k", "30", str(CAMPAIGN_LIMIT_S), *snakemake],
             cwd=workdir,
-            env=workflow_fixtures.snakemake_env(),
+            env=snakemake_env(),
             stdout=out,
             stderr=subprocess.STDOUT,
         )

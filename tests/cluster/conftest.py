@@ -14,13 +14,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from campaigns import CLUSTER_DIR, SlurmJob, slurm_jobs, workflow_fixtures
+from campaigns import CLUSTER_DIR, SlurmJob, slurm_jobs
 
 START, STOP = CLUSTER_DIR / "start-cluster.sh", CLUSTER_DIR / "stop-cluster.sh"
 CANNOT_RUN_SLURM = 3  # start-cluster.sh's exit status when this machine cannot run SLURM
-
-tiny_runcard = workflow_fixtures.tiny_runcard
-write_yaml = workflow_fixtures.write_yaml
 
 
 def _cannot_start(done: subprocess.CompletedProcess) -> str:
