@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hyperopt import JOB_STATE_DONE, JOB_STATE_RUNNING
+from hyperopt import JOB_STATE_DONE, JOB_STATE_ERROR, JOB_STATE_RUNNING
 from hyperopt.mongoexp import MongoTrials
 from pymongo import MongoClient
 
 from replifold.cli import main
 from replifold.hyperopt.context import ScanContext
+from replifold.hyperopt.fold import FAIL_FOLD_ENV
 from replifold.hyperopt.records import write_round
 from replifold.io import read_json
 
@@ -142,3 +143,31 @@ def test_a_killed_workers_trial_runs_again_and_a_restart_continues_from_the_arch
     after = read_json(fit / "hyperopt/tries.json")
     assert after[:2] == before and [t["trial"] for t in after] == [0, 1, 2, 3]
     assert port_is_free(fresh)
+
+
+def test_a_crashed_trial_ends_the_driver_and_both_workers_and_a_rerun_continues(make_fit, processes, server, tmp_path):
+    """On a server the driver did not start, no worker is left waiting for a scan that stopped."""
+    fit = make_fit(tiny_card(server, rounds=1, workers=2))
+    processes.env[FAIL_FOLD_ENV] = "1:0"
+    started = [processes.start(label, *args, *timing_args()) for label, args in (
+        ("driver", ("mongo-driver", str(fit))),
+        ("w0", ("mongo-worker", str(fit), "--name", "w0")),
+        ("w1", ("mongo-worker", str(fit), "--name", "w1")),
+    )]
+    codes = [process.wait(300) for process in started]
+    assert codes[0] == 2 and "trial 1 (" in processes.log("driver"), processes.log("driver")
+    logs = [processes.log(label) for label in ("w0", "w1")]
+    assert all(code != 0 for code in codes[1:]), logs
+    assert sorted("simulated crash of trial 1, fold 0" in log for log in logs) == [False, True], logs
+    assert sum("the driver stopped before the scan finished" in log for log in logs) == 1, logs
+    assert [j["state"] for j in _jobs(server, fit.name)] == [JOB_STATE_DONE, JOB_STATE_ERROR]
+
+    del processes.env[FAIL_FOLD_ENV]
+    record = tmp_path / "rerun.json"
+    driver = processes.start("driver2", "mongo-driver", str(fit), *timing_args())
+    worker = processes.start("rerun", "mongo-worker", str(fit), "--name", "rerun", "--record", str(record), *timing_args())
+    processes.wait(driver, "driver2")
+    processes.wait(worker, "rerun")
+    assert "trial 1 queued again" in processes.log("driver2")
+    assert read_json(record)["trials"] == [1]  # trial 0 kept its result
+    assert [t["status"] for t in read_json(fit / "hyperopt/tries.json")] == ["ok", "ok"]

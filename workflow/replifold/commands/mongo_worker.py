@@ -1,7 +1,8 @@
 """``replifold mongo-worker FITDIR``: evaluate the MongoDB engine's queued trials until the scan ends.
 
 Each trial trains its folds and writes hyperopt/trial{T}/ exactly as train-fold and reduce do.
-Waits up to --wait seconds for the server; exits at once when the store already holds every trial.
+Waits up to --wait seconds for the server and for a driver; exits at once when the store already
+holds every trial, and with an error when the driver stops before the scan's end.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("fit_dir", type=Path, help="the fit directory made by 'replifold setup'")
     parser.add_argument("--name", default="worker", help="a label for this worker in the job documents")
     parser.add_argument(
-        "--wait", type=float, default=600.0, metavar="S", help="seconds to wait for the server to answer (default 600)"
+        "--wait", type=float, default=600.0, metavar="S", help="seconds to wait for the server to answer, then for a driver to run the scan (default 600)"
     )
     parser.add_argument("--record", type=Path, metavar="JSON", help="write the trials this worker evaluated here")
     add_timing_options(parser)
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     elif not wait_for_server(scan.settings, args.wait):
         raise UserError(f"no MongoDB server answered at {scan.settings.address} within {args.wait:g} s")
     else:
-        report = work(scan.ctx, scan.jobs(), owner, times, lambda line: print(line, flush=True))
+        report = work(scan.ctx, scan.jobs(), owner, times, lambda line: print(line, flush=True), args.wait)
         print(f"{owner}: evaluated trials {list(report.trials)}")
     if args.record is not None:
         write_json(args.record, {"owner": report.owner, "trials": list(report.trials), "lost": list(report.lost)})

@@ -5,21 +5,25 @@ from the trials finished by then; the store files are rewritten after every new 
 jobs whose heartbeat stopped go back to the queue. The scan ends when ``rounds x
 trials_per_round`` trials are done; a trial that crashed (not one that diverged, which is a
 ``fail`` result) stops it with an error, and rerunning the driver queues that trial again.
+The driver's state in the database, refreshed on every poll, tells the workers whether it
+still runs, so none waits for a driver that crashed or was killed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from hyperopt import JOB_STATE_DONE, JOB_STATE_ERROR, JOB_STATE_NEW, JOB_STATE_RUNNING
 from hyperopt.base import SONify
+from pymongo.errors import PyMongoError
 
 from replifold.errors import UserError
 from replifold.hyperopt.context import ScanContext
 from replifold.hyperopt.mongo.history import outcome_of, propose
-from replifold.hyperopt.mongo.jobs import SCAN_FINISHED, SCAN_RUNNING, ScanJobs
+from replifold.hyperopt.mongo.jobs import SCAN_FAILED, SCAN_FINISHED, SCAN_RUNNING, ScanJobs
 from replifold.hyperopt.records import STATUS_OK, TrialOutcome
 from replifold.hyperopt.store import write_store
 
@@ -33,7 +37,6 @@ class Timing:
 def _crashed(jobs: ScanJobs) -> None:
     errors = jobs.docs(JOB_STATE_ERROR)
     if errors:
-        jobs.set_scan_state(SCAN_FINISHED)
         shown = "\n  ".join(f"trial {d['tid']} ({d['owner']}): {': '.join(d['misc']['error'])}" for d in errors)
         raise UserError(f"trials crashed on their workers (rerun the driver to queue them again):\n  {shown}")
 
@@ -41,13 +44,27 @@ def _crashed(jobs: ScanJobs) -> None:
 def drive(
     ctx: ScanContext, jobs: ScanJobs, workers: int, timing: Timing, report: Callable[[str], None] = print
 ) -> list[TrialOutcome]:
-    """Run the scan to its end; the finished trials in tid order."""
+    """Run the scan to its end; the finished trials in tid order.
+
+    However the driver stops short of the end, the scan is marked failed, so workers stop too.
+    """
+    try:
+        return _drive(ctx, jobs, workers, timing, report)
+    except BaseException:
+        with contextlib.suppress(PyMongoError):
+            jobs.set_scan_state(SCAN_FAILED)
+        raise
+
+
+def _drive(
+    ctx: ScanContext, jobs: ScanJobs, workers: int, timing: Timing, report: Callable[[str], None]
+) -> list[TrialOutcome]:
     jobs.ensure_indexes()
-    jobs.set_scan_state(SCAN_RUNNING)
     for tid in jobs.requeue(JOB_STATE_ERROR) + jobs.requeue(JOB_STATE_RUNNING, timing.stale_after_s):
         report(f"trial {tid} queued again (left unfinished by an earlier run)")
     n_trials, written = ctx.scan.n_trials, None
     while True:
+        jobs.set_scan_state(SCAN_RUNNING)
         for tid in jobs.requeue(JOB_STATE_RUNNING, timing.stale_after_s):
             report(f"trial {tid} queued again: its worker's heartbeat stopped")
         finished = [outcome_of(ctx, doc) for doc in jobs.docs(JOB_STATE_DONE)]

@@ -25,9 +25,9 @@ from replifold.errors import UserError
 from replifold.hyperopt.mongo.settings import MongoSettings, credentials
 
 JOBS = "jobs"  # hyperopt's collection name
-SCANS = "replifold_scans"  # one control document per scan (exp_key): running / finished
+SCANS = "replifold_scans"  # one control document per scan (exp_key): the driver's state and heartbeat
 WORKERS = "replifold_workers"  # one heartbeat document per worker process
-SCAN_RUNNING, SCAN_FINISHED = "running", "finished"
+SCAN_RUNNING, SCAN_FINISHED, SCAN_FAILED = "running", "finished", "failed"
 
 
 def connect(settings: MongoSettings, timeout_s: float = 5.0) -> Database:
@@ -147,11 +147,19 @@ class ScanJobs:
         return tids
 
     def set_scan_state(self, state: str) -> None:
-        self.db[SCANS].update_one({"_id": self.exp_key}, {"$set": {"state": state}}, upsert=True)
+        """The driver's state; the driver sets it on every poll, so its time is the driver's heartbeat."""
+        self.db[SCANS].update_one(
+            {"_id": self.exp_key}, {"$set": {"state": state, "refresh_time": coarse_utcnow()}}, upsert=True
+        )
 
     def scan_state(self) -> str | None:
         doc = self.db[SCANS].find_one({"_id": self.exp_key})
         return doc["state"] if doc else None
+
+    def driver_running(self, stale_after_s: float) -> bool:
+        """A driver runs the scan and its heartbeat is recent."""
+        query = {"_id": self.exp_key, "state": SCAN_RUNNING, "refresh_time": {"$gte": _ago(stale_after_s)}}
+        return self.db[SCANS].find_one(query, projection=["_id"]) is not None
 
     def worker_seen(self, owner: str, running: bool) -> None:
         self.db[WORKERS].update_one(
