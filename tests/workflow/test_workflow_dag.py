@@ -75,6 +75,20 @@ def test_several_runcards_give_one_results_folder_each(snakemake, tmp_path, quic
     assert "results/other/archive/other.tar.gz" in run.output
 
 
+def test_mongo_engine_plans_a_driver_and_gpu_tagged_workers(snakemake, tmp_path, quick_runcard, write_yaml):
+    quick_runcard["hyperopt"].update(engine="mongo", workers=3)
+    card = write_yaml(tmp_path / "mongoscan.yml", quick_runcard)
+    run = snakemake(tmp_path, "-n", "--cores", "4", "--config", f"runcards=[{card}]", "gpu_train_fold=1")
+    assert run.returncode == 0, run.output
+    counts = run.job_counts()
+    assert counts["mongo_driver_mongoscan"] == 1 and counts["mongo_worker_mongoscan"] == 3
+    assert not {"suggest", "train_fold", "reduce_trial", "collect"} & set(counts)
+    plan = run.planned_resources()
+    assert all(job["gpu"] == "1" for job in plan["mongo_worker_mongoscan"])
+    assert plan["mongo_driver_mongoscan"][0].get("gpu", "0") == "0"
+    assert "replifold mongo-driver results/mongoscan" in run.output
+
+
 def test_invalid_config_is_refused(snakemake, tmp_path):
     run = snakemake(tmp_path, "-n", "--cores", "2", "--config", "gpu_train_fold=-1")
     assert run.returncode != 0
