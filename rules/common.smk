@@ -15,6 +15,8 @@ from replifold.runcard import expand_runcard, fit_name, load_runcard
 
 RESULTS = config["results"]
 CONDA_ENV = "../envs/replifold.yaml"
+# Set (not read) for envs/replifold.post-deploy.sh, which installs this checkout into the conda env.
+os.environ.update(REPLIFOLD_SOURCE=workflow.basedir)
 
 
 @dataclass(frozen=True)
