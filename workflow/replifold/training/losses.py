@@ -146,6 +146,6 @@ def positivity_passes(observables, threshold: float):
 def whitened_chi2(whiten, data, training_rows, validation_rows, predictions):
     """Training and validation chi2 per replica (tensors): the compiled form of ``ReplicaChi2Layout.chi2``."""
     residual = data - predictions
-    whitened = tf.reduce_sum(whiten * residual[:, tf.newaxis, :], axis=-1)
+    whitened = tf.linalg.matvec(whiten, residual)
     squares = tf.square(whitened)
     return tf.reduce_sum(squares * training_rows, axis=-1), tf.reduce_sum(squares * validation_rows, axis=-1)
