@@ -87,13 +87,18 @@ def train_replicas(
     exclude_datasets: Sequence[str] = (),
     progress: Progress | None = None,
     jit_compile: bool = True,
+    min_stack: int = MIN_STACK,
 ) -> TrainedBatch:
     """Train ``replicas`` stacked in one model; the process state must already be seeded
-    (``seeding.set_initial_state``)."""
+    (``seeding.set_initial_state``).
+
+    ``min_stack=1`` trains a lone replica as a bare one-replica model: faster, but not bitwise
+    the replica of a stacked batch (see the module docstring); for timing a baseline only.
+    """
     settings = TrainingSettings.from_runcard(runcard)
     replicas = [int(r) for r in replicas]
     rows = replica_rows(problem, replicas)
-    stacked = replicas * MIN_STACK if len(replicas) < MIN_STACK else replicas
+    stacked = replicas * min_stack if len(replicas) < min_stack else replicas
     indices = fitted_indices(problem, exclude_datasets)
     model = build_model(runcard, problem, stacked)
     fitted = Observables(problem, [d.name for d in problem.datasets if d.name not in exclude_datasets])
