@@ -146,20 +146,21 @@ def mongo_worker_records(fit: Fit) -> list[str]:
     return [fit.path("logs", "mongo", f"worker{w}.json") for w in range(fit.workers)] if fit.engine == "mongo" else []
 
 
-def scan_store(wildcards) -> list[str]:
-    fit = FITS[wildcards.fit]
+def scan_files(fit: Fit) -> list[str]:
+    """The finished scan: its store, and with the mongo engine the worker jobs too, so that any
+    target needing the scan schedules the workers beside the driver (else the driver waits forever)."""
     store = [fit.path("hyperopt", name) for name in ("tries.json", "best.json")] if fit.scan else []
     return store + mongo_worker_records(fit)
 
 
-def best_params(wildcards) -> list[str]:
-    fit = FITS[wildcards.fit]
-    return [fit.path("hyperopt", "best.json")] if fit.scan else []
+def scan_store(wildcards) -> list[str]:
+    return scan_files(FITS[wildcards.fit])
 
 
 def params_option(wildcards) -> str:
     """With a scan, the final fit trains with the best trial's parameters."""
-    return " ".join(f"--params {path}" for path in best_params(wildcards))
+    fit = FITS[wildcards.fit]
+    return f"--params {fit.path('hyperopt', 'best.json')}" if fit.scan else ""
 
 
 def batch_replicas(wildcards) -> str:

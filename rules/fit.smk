@@ -3,7 +3,7 @@ rule fit_batch:
     input:
         runcard=fit_path("runcard.yml"),
         data=fit_path("data"),
-        best=best_params,
+        scan=scan_store,
     output:
         weights=fit_path("fit", "batch{batch}", "weights.h5"),
         model=fit_path("fit", "batch{batch}", "model.json"),

@@ -162,3 +162,9 @@ for _fit in FITS.values():
             "replifold mongo-worker {params.fit_dir:q} --name worker{wildcards.worker} --record {output:q} > {log:q} 2>&1"
 
     workflow.ruleorder(f"mongo_driver_{_fit.ident}", "collect")
+
+
+rule scan:
+    """Target: the hyperopt scans alone, up to each fit's trials store and best parameters."""
+    input:
+        [path for fit in FITS.values() for path in scan_files(fit)],

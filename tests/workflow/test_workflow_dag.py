@@ -87,6 +87,18 @@ def test_mongo_engine_plans_a_driver_and_gpu_tagged_workers(snakemake, tmp_path,
     assert all(job["gpu"] == "1" for job in plan["mongo_worker_mongoscan"])
     assert plan["mongo_driver_mongoscan"][0].get("gpu", "0") == "0"
     assert "replifold mongo-driver results/mongoscan" in run.output
+    # whatever needs the scan brings the workers along: the driver alone would wait for them forever
+    for target in ("scan", "results/mongoscan/fit/batch0/result.json"):
+        partial = snakemake(tmp_path, "-n", "--cores", "4", target, "--config", f"runcards=[{card}]").job_counts()
+        assert partial["mongo_driver_mongoscan"] == 1 and partial["mongo_worker_mongoscan"] == 3, (target, partial)
+
+
+def test_scan_target_stops_at_the_trials_store(snakemake, tmp_path):
+    run = snakemake(tmp_path, "-n", "--cores", "2", "scan", "--config", f"runcards=[{QUICK}]", "results=results")
+    assert run.returncode == 0, run.output
+    assert run.job_counts() == {
+        "setup_fit": 1, "suggest": 2, "train_fold": 8, "reduce_trial": 4, "collect": 1, "scan": 1, "total": 17
+    }
 
 
 def test_invalid_config_is_refused(snakemake, tmp_path):

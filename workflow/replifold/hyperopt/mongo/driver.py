@@ -63,6 +63,7 @@ def _drive(
     for tid in jobs.requeue(JOB_STATE_ERROR) + jobs.requeue(JOB_STATE_RUNNING, timing.stale_after_s):
         report(f"trial {tid} queued again (left unfinished by an earlier run)")
     n_trials, written = ctx.scan.n_trials, None
+    unattended_since = time.monotonic()
     while True:
         jobs.set_scan_state(SCAN_RUNNING)
         for tid in jobs.requeue(JOB_STATE_RUNNING, timing.stale_after_s):
@@ -74,6 +75,14 @@ def _drive(
         if len(finished) >= n_trials:
             break
         _crashed(jobs)
+        if jobs.live_workers(timing.stale_after_s):
+            unattended_since = time.monotonic()
+        elif time.monotonic() - unattended_since > timing.stale_after_s:
+            report(
+                f"no worker seen for {timing.stale_after_s:g} s: start 'replifold mongo-worker' (with snakemake, "
+                "ask for a target that includes the workers: the default one, 'scan', or a fit's outputs)"
+            )
+            unattended_since = time.monotonic()
         tids = jobs.tids()
         while jobs.count(JOB_STATE_NEW, JOB_STATE_RUNNING) < workers and len(tids) < n_trials:
             proposal = propose(ctx, len(tids), finished)
