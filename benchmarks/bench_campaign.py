@@ -15,17 +15,12 @@ import csv
 import json
 import os
 import platform
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-from replifold.io import sha256_file
+from workflow_runs import QUICK, timed_snakemake, workflow_env
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-QUICK = REPO_ROOT / "config" / "runcards" / "closure-quick.yml"
+from replifold.io import sha256_file
 
 
 def job_seconds(benchmarks: Path) -> dict[str, float]:
@@ -49,18 +44,9 @@ def main() -> None:
     args = parser.parse_args()
 
     fit = args.runcard.stem
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     with tempfile.TemporaryDirectory(prefix="bench_campaign.") as tmp:
         workdir = Path(tmp)
-        command = [
-            str(BIN / "snakemake"), "--snakefile", str(REPO_ROOT / "Snakefile"), "--directory", str(workdir),
-            "--cores", str(args.cores), "--config", f"runcards=[{args.runcard.resolve()}]", "results=results",
-        ]
-        started = time.monotonic()
-        done = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, check=False)
-        wall_s = time.monotonic() - started
-        if done.returncode != 0:
-            sys.exit(f"snakemake failed:\n{(done.stdout + done.stderr)[-5000:]}")
+        wall_s = timed_snakemake(workdir, args.runcard.resolve(), "--cores", str(args.cores), env=workflow_env())
         fit_dir = workdir / "results" / fit
         jobs = job_seconds(fit_dir / "benchmarks")
         training_s = training_seconds(fit_dir)

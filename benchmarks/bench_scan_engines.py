@@ -19,17 +19,13 @@ import json
 import os
 import platform
 import socket
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
+from workflow_runs import BIN, QUICK, timed_snakemake, workflow_env
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-QUICK = REPO_ROOT / "config" / "runcards" / "closure-quick.yml"
 DEFAULT_SERVER = f"{BIN / 'secantusd-py'} --host {{host}} --port {{port}} --storage-path :memory: --standalone"
 
 
@@ -39,25 +35,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def snakemake(workdir: Path, card: Path, target: str, cores: int, env: dict[str, str]) -> float:
-    """Run snakemake up to ``target``; its wall time in seconds."""
-    command = [
-        str(BIN / "snakemake"), target, "--snakefile", str(REPO_ROOT / "Snakefile"), "--directory", str(workdir),
-        "--cores", str(cores), "--config", f"runcards=[{card}]", "results=results",
-    ]
-    started = time.monotonic()
-    done = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        sys.exit(f"snakemake failed in {workdir}:\n{(done.stdout + done.stderr)[-5000:]}")
-    return time.monotonic() - started
-
-
 def scan(workdir: Path, card: dict, cores: int, env: dict[str, str]) -> dict:
     fit = "engines"
     path = workdir / f"{fit}.yml"
     path.write_text(yaml.safe_dump(card, sort_keys=False), encoding="utf-8")
-    setup_s = snakemake(workdir, path, f"results/{fit}/runcard.yml", 1, env)
-    wall_s = snakemake(workdir, path, "scan", cores, env)
+    setup_s = timed_snakemake(workdir, path, f"results/{fit}/runcard.yml", "--cores", "1", env=env)
+    wall_s = timed_snakemake(workdir, path, "scan", "--cores", str(cores), env=env)
     tries = json.loads((workdir / "results" / fit / "hyperopt" / "tries.json").read_text(encoding="utf-8"))
     best = json.loads((workdir / "results" / fit / "hyperopt" / "best.json").read_text(encoding="utf-8"))
     return {
@@ -89,7 +72,7 @@ def main() -> None:
             "db": {"host": "127.0.0.1", "port": free_port(), "name": "bench_scan_engines"},
         },
     }
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "REPLIFOLD_MONGOD": args.server}
+    env = workflow_env(REPLIFOLD_MONGOD=args.server)
     with tempfile.TemporaryDirectory(prefix="bench_scan_engines.") as tmp:
         (Path(tmp) / "files").mkdir()
         (Path(tmp) / "mongo").mkdir()
