@@ -23,20 +23,22 @@ def _user_profiles() -> Path:
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", help="the profile under profiles/ (e.g. slurm)")
     parser.add_argument(
-        "--source", type=Path, default=None, help="the profiles folder (default: ./profiles, else the checkout's)"
+        "--source", type=Path, default=None, help="a folder of profiles (default: the ones shipped with replifold)"
     )
     parser.add_argument("--dest", type=Path, default=None, help="where profiles go (default: ~/.config/snakemake)")
     parser.add_argument("--force", action="store_true", help="replace an installed profile of the same name")
 
 
 def _profiles_folder(source: Path | None) -> Path:
-    import replifold
+    """``--source``, else the profiles shipped inside the package (profiles/ in a checkout links there)."""
+    from importlib import resources
 
-    candidates = [source] if source else [Path.cwd() / "profiles", Path(replifold.__file__).resolve().parents[2] / "profiles"]
-    for folder in candidates:
-        if folder.is_dir():
-            return folder
-    raise UserError(f"no profiles folder at {' or '.join(map(str, candidates))}; pass --source PATH/TO/profiles")
+    if source is None:
+        with resources.as_file(resources.files("replifold") / "profiles") as shipped:
+            return Path(shipped)
+    if not source.is_dir():
+        raise UserError(f"--source {source}: no such folder; pass the folder holding <name>/config.yaml")
+    return source
 
 
 def run(args: argparse.Namespace) -> int:

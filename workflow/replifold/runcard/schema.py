@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from functools import cache
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 import yaml
@@ -17,7 +17,9 @@ from jsonschema import Draft202012Validator, validators
 
 from replifold.errors import UserError
 
-SCHEMA_PATH = Path(__file__).resolve().parents[3] / "config" / "schemas" / "runcard.schema.yaml"
+# Package data, so that an installed replifold (not only a source checkout) validates runcards;
+# config/schemas/ in the checkout links here.
+SCHEMA_PATH = resources.files("replifold") / "schemas" / "runcard.schema.yaml"
 
 JSON_TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,),
@@ -45,10 +47,9 @@ RuncardValidator = validators.extend(
 def load_schema() -> dict:
     if not SCHEMA_PATH.is_file():
         raise UserError(
-            f"runcard schema not found at {SCHEMA_PATH}; install replifold from its source tree (pip install -e .)"
+            f"runcard schema not found at {SCHEMA_PATH}: this replifold installation is incomplete; reinstall it"
         )
-    with open(SCHEMA_PATH, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
 @cache
