@@ -191,6 +191,10 @@ def _hyperscan(runcard: dict, source: str | None) -> None:
 def _hyperopt(runcard: dict, source: str | None) -> None:
     if "hyperopt" not in runcard:
         return
+    if runcard["hyperopt"]["engine"] == "mongo":
+        from replifold.hyperopt.engines.mongo.settings import MongoSettings
+
+        MongoSettings.from_runcard(runcard)  # the database address, checked without echoing it
     for section in ("kfold", "hyperscan_config"):
         if section not in runcard:
             raise _fail(
