@@ -1,7 +1,7 @@
 """replifold: runcard -> closure data -> k-fold hyperopt -> replica fit -> postfit -> report -> archive.
 
 Every rule runs one `replifold <verb>`, so any step can also be run by hand; the DAG and the
-file contracts are described in DESIGN.md.
+file contracts are described in docs/DESIGN.md.
 """
 
 import os
@@ -31,6 +31,6 @@ include: "rules/archive.smk"
 
 rule all:
     input:
-        [fit.path("archive", f"{fit.name}.tar.gz") for fit in FITS.values()],
-        [fit.path("report", "index.html") for fit in FITS.values()],
+        [str(fit.layout.tarball) for fit in FITS.values()],
+        [str(fit.layout.report_html) for fit in FITS.values()],
     default_target: True

@@ -1,16 +1,18 @@
 """The fits of this invocation and the static shape of each one's DAG.
 
 Each configured runcard is expanded once, here, with the same code `replifold setup` uses, so
-the number of rounds, trials, folds and replica batches is known when the DAG is built:
-trial ids are fixed (t = r * trials_per_round + s) and no rule needs a checkpoint.
+the number of rounds, trials, folds and replica batches is known when the DAG is built
+(replifold.plan): trial ids are fixed (t = r * trials_per_round + s) and no rule needs a
+checkpoint. Every path comes from replifold.layout, the one description of a fit folder.
 """
 
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from replifold.errors import UserError
+from replifold.layout import FitLayout
+from replifold.plan import FitPlan
 from replifold.runcard import expand_runcard, fit_name, load_runcard
 
 RESULTS = config["results"]
@@ -18,35 +20,16 @@ CONDA_ENV = "../envs/replifold.yaml"
 # Set (not read) for envs/replifold.post-deploy.sh, which installs this checkout into the conda env.
 os.environ.update(REPLIFOLD_SOURCE=workflow.basedir)
 
-
-@dataclass(frozen=True)
-class Batch:
-    index: int
-    replicas: tuple[int, ...]
-
-    @property
-    def range(self) -> str:
-        return f"{self.replicas[0]}-{self.replicas[-1]}"
+# Output patterns: the fit folder with the fit's name as a wildcard.
+PATTERN = FitLayout(os.path.join(RESULTS, "{fit}"))
 
 
 @dataclass(frozen=True)
 class Fit:
     name: str
     runcard: str
-    rounds: int
-    trials_per_round: int
-    folds: int
-    batches: tuple[Batch, ...]
-    threads: int
-    engine: str = "files"  # hyperopt.engine: files (rounds of jobs) or mongo (a driver and workers)
-    workers: int = 0  # hyperopt.workers of the mongo engine
-
-    @property
-    def dir(self) -> str:
-        return os.path.join(RESULTS, self.name)
-
-    def path(self, *parts: str) -> str:
-        return os.path.join(self.dir, *parts)
+    plan: FitPlan
+    layout: FitLayout
 
     @property
     def ident(self) -> str:
@@ -55,17 +38,19 @@ class Fit:
 
     @property
     def scan(self) -> bool:
-        return self.rounds > 0
-
-    def trials(self, round_: int) -> range:
-        return range(round_ * self.trials_per_round, (round_ + 1) * self.trials_per_round)
-
-    def round_of(self, trial: int) -> int:
-        return trial // self.trials_per_round
+        return self.plan.scan is not None
 
     @property
-    def replicas(self) -> tuple[int, ...]:
-        return tuple(r for batch in self.batches for r in batch.replicas)
+    def engine(self) -> str:
+        return self.plan.scan.engine if self.scan else "files"
+
+    @property
+    def rounds(self) -> range:
+        return range(self.plan.scan.rounds if self.scan else 0)
+
+    def batch_range(self, batch: int) -> str:
+        replicas = self.plan.batches[batch]
+        return f"{replicas[0]}-{replicas[-1]}"
 
 
 def _locate(runcard: str) -> str:
@@ -75,28 +60,16 @@ def _locate(runcard: str) -> str:
     beside = os.path.join(workflow.basedir, runcard)
     if os.path.exists(beside):
         return beside
-    raise UserError(f"config runcards: {runcard} not found in {os.getcwd()} nor in {workflow.basedir}")
+    raise UserError(
+        f"config runcards: {runcard} not found in {os.getcwd()} nor in {workflow.basedir}"
+    )
 
 
 def _plan(runcard: str) -> Fit:
     path = _locate(runcard)
+    name = fit_name(path)
     card = expand_runcard(load_runcard(path), source=path)
-    scan = card.get("hyperopt")
-    size = card["replicas_per_job"]
-    first = range(1, card["replicas"] + 1, size)
-    return Fit(
-        name=fit_name(path),
-        runcard=path,
-        rounds=scan["rounds"] if scan else 0,
-        trials_per_round=scan["trials_per_round"] if scan else 0,
-        folds=len(card["kfold"]["partitions"]) if scan else 0,
-        batches=tuple(
-            Batch(b, tuple(range(r, min(r + size, card["replicas"] + 1)))) for b, r in enumerate(first)
-        ),
-        threads=max(card["parallelism"]["intra_op_threads"], card["parallelism"]["inter_op_threads"]),
-        engine=scan.get("engine", "files") if scan else "files",
-        workers=scan.get("workers", 1) if scan else 0,
-    )
+    return Fit(name, path, FitPlan.from_runcard(card), FitLayout(os.path.join(RESULTS, name)))
 
 
 def _fits(runcards) -> dict[str, Fit]:
@@ -104,7 +77,9 @@ def _fits(runcards) -> dict[str, Fit]:
     for runcard in [runcards] if isinstance(runcards, str) else runcards:
         fit = _plan(runcard)
         if fit.name in fits:
-            raise UserError(f"config runcards: two runcards are named {fit.name!r}; fits are named after the runcard file")
+            raise UserError(
+                f"config runcards: two runcards are named {fit.name!r}; fits are named after the runcard file"
+            )
         fits[fit.name] = fit
     return fits
 
@@ -120,51 +95,118 @@ wildcard_constraints:
     batch=r"\d+",
 
 
-def fit_path(*parts: str) -> str:
-    """A path pattern under results/{fit}/."""
-    return os.path.join(RESULTS, "{fit}", *parts)
-
-
-def fit_dir(wildcards) -> str:
-    return FITS[wildcards.fit].dir
-
-
-def fit_threads(wildcards) -> int:
-    return FITS[wildcards.fit].threads
+def hyperloss_files(fit: Fit, rounds: range) -> list[str]:
+    scan = fit.plan.scan
+    return [
+        str(fit.layout.hyperloss(t)) for r in rounds for t in scan.trial_ids(r)
+    ] if scan else []
 
 
 def replica_files(fit: Fit, name: str) -> list[str]:
-    return [fit.path("fit", f"replica_{r}", name) for r in fit.replicas]
-
-
-def hyperloss_files(fit: Fit, rounds: range) -> list[str]:
-    return [fit.path("hyperopt", f"trial{t}", "hyperloss.json") for r in rounds for t in fit.trials(r)]
+    return [str(getattr(fit.layout.replica(r), name)) for r in fit.plan.replicas]
 
 
 def mongo_worker_records(fit: Fit) -> list[str]:
     """What each mongo-engine worker job leaves (under logs/: which trials it ran is not reproducible)."""
-    return [fit.path("logs", "mongo", f"worker{w}.json") for w in range(fit.workers)] if fit.engine == "mongo" else []
+    if fit.engine != "mongo":
+        return []
+    return [str(fit.layout.mongo_worker_record(w)) for w in range(fit.plan.scan.workers)]
 
 
 def scan_files(fit: Fit) -> list[str]:
     """The finished scan: its store, and with the mongo engine the worker jobs too, so that any
-    target needing the scan schedules the workers beside the driver (else the driver waits forever)."""
-    store = [fit.path("hyperopt", name) for name in ("tries.json", "best.json")] if fit.scan else []
+    target needing the scan schedules the workers beside the driver (else the driver waits forever).
+    """
+    store = [str(fit.layout.tries_json), str(fit.layout.best_json)] if fit.scan else []
     return store + mongo_worker_records(fit)
 
 
-def scan_store(wildcards) -> list[str]:
-    return scan_files(FITS[wildcards.fit])
+# Input functions and params of the rules, by wildcards.
 
 
-def params_option(wildcards) -> str:
+def get_fit(wildcards) -> Fit:
+    return FITS[wildcards.fit]
+
+
+def get_runcard_source(wildcards) -> str:
+    return get_fit(wildcards).runcard
+
+
+def get_fit_dir(wildcards) -> str:
+    return str(get_fit(wildcards).layout.root)
+
+
+def get_threads(wildcards) -> int:
+    return get_fit(wildcards).plan.threads
+
+
+def get_history(wildcards) -> list[str]:
+    """Round r suggests from the hyper-losses of every trial of rounds < r."""
+    return hyperloss_files(get_fit(wildcards), range(int(wildcards.round)))
+
+
+def get_round_of_trial(wildcards) -> str:
+    fit = get_fit(wildcards)
+    return str(fit.layout.round_file(fit.plan.scan.round_of(int(wildcards.trial))))
+
+
+def get_trial_folds(wildcards) -> list[str]:
+    fit = get_fit(wildcards)
+    return [str(fit.layout.fold(wildcards.trial, k).result) for k in range(fit.plan.folds)]
+
+
+def get_all_hyperlosses(wildcards) -> list[str]:
+    fit = get_fit(wildcards)
+    return hyperloss_files(fit, fit.rounds)
+
+
+def get_scan_store(wildcards) -> list[str]:
+    return scan_files(get_fit(wildcards))
+
+
+def get_params_option(wildcards) -> str:
     """With a scan, the final fit trains with the best trial's parameters."""
-    fit = FITS[wildcards.fit]
-    return f"--params {fit.path('hyperopt', 'best.json')}" if fit.scan else ""
+    fit = get_fit(wildcards)
+    return f"--params {fit.layout.best_json}" if fit.scan else ""
 
 
-def batch_replicas(wildcards) -> str:
-    return FITS[wildcards.fit].batches[int(wildcards.batch)].range
+def get_batch_replicas(wildcards) -> str:
+    return get_fit(wildcards).batch_range(int(wildcards.batch))
+
+
+def get_batch_dir(wildcards) -> str:
+    return str(get_fit(wildcards).layout.batch(wildcards.batch).path)
+
+
+def get_batch_results(wildcards) -> list[str]:
+    fit = get_fit(wildcards)
+    return [str(fit.layout.batch(b).result) for b in range(len(fit.plan.batches))]
+
+
+def get_replica_fits(wildcards) -> list[str]:
+    return replica_files(get_fit(wildcards), "fit")
+
+
+def get_replica_grids(wildcards) -> list[str]:
+    return replica_files(get_fit(wildcards), "grid")
+
+
+def get_folder_of_input(wildcards, input) -> str:
+    """The folder of a rule's first input: the fit folder, or a batch, for the stamped-out rules."""
+    return os.path.dirname(input[0])
+
+
+def get_replicas_root(wildcards, output) -> str:
+    """fit/, where `replifold split` writes replica_<i>/: two folders above the first output."""
+    return os.path.dirname(os.path.dirname(output[0]))
+
+
+def get_report_dir(wildcards) -> str:
+    return str(get_fit(wildcards).layout.report_dir)
+
+
+def get_archive_dir(wildcards) -> str:
+    return str(get_fit(wildcards).layout.archive_dir)
 
 
 MEM_TRAINING = config["mem_mb_training"]

@@ -1,16 +1,16 @@
 rule suggest:
     """Propose round {round}'s trials from the hyper-losses of every earlier round."""
     input:
-        runcard=fit_path("runcard.yml"),
-        history=lambda wildcards: hyperloss_files(FITS[wildcards.fit], range(int(wildcards.round))),
+        runcard=str(PATTERN.runcard),
+        history=get_history,
     output:
-        fit_path("hyperopt", "round{round}.json"),
+        str(PATTERN.round_file("{round}")),
     params:
-        fit_dir=fit_dir,
+        fit_dir=get_fit_dir,
     log:
-        fit_path("logs", "suggest", "round{round}.log"),
+        str(PATTERN.log("suggest", "round{round}.log")),
     benchmark:
-        fit_path("benchmarks", "suggest", "round{round}.tsv")
+        str(PATTERN.benchmark("suggest", "round{round}.tsv"))
     threads: 1
     resources:
         mem_mb=MEM_OTHER,
@@ -24,22 +24,20 @@ rule suggest:
 rule train_fold:
     """Train trial {trial}'s replicas without partition {fold} and measure them on it."""
     input:
-        runcard=fit_path("runcard.yml"),
-        data=fit_path("data"),
-        round=lambda wildcards: FITS[wildcards.fit].path(
-            "hyperopt", f"round{FITS[wildcards.fit].round_of(int(wildcards.trial))}.json"
-        ),
+        runcard=str(PATTERN.runcard),
+        data=str(PATTERN.data_dir),
+        round=get_round_of_trial,
     output:
-        result=fit_path("hyperopt", "trial{trial}", "fold{fold}", "result.json"),
-        weights=fit_path("hyperopt", "trial{trial}", "fold{fold}", "weights.h5"),
-        model=fit_path("hyperopt", "trial{trial}", "fold{fold}", "model.json"),
+        result=str(PATTERN.fold("{trial}", "{fold}").result),
+        weights=str(PATTERN.fold("{trial}", "{fold}").weights),
+        model=str(PATTERN.fold("{trial}", "{fold}").model),
     params:
-        fit_dir=fit_dir,
+        fit_dir=get_fit_dir,
     log:
-        fit_path("logs", "train_fold", "trial{trial}_fold{fold}.log"),
+        str(PATTERN.log("train_fold", "trial{trial}_fold{fold}.log")),
     benchmark:
-        fit_path("benchmarks", "train_fold", "trial{trial}_fold{fold}.tsv")
-    threads: fit_threads
+        str(PATTERN.benchmark("train_fold", "trial{trial}_fold{fold}.tsv"))
+    threads: get_threads
     resources:
         gpu=config["gpu_train_fold"],
         mem_mb=MEM_TRAINING,
@@ -53,18 +51,15 @@ rule train_fold:
 rule reduce_trial:
     """Combine trial {trial}'s folds into its hyper-loss (a diverged fold fails the trial)."""
     input:
-        lambda wildcards: [
-            FITS[wildcards.fit].path("hyperopt", f"trial{wildcards.trial}", f"fold{k}", "result.json")
-            for k in range(FITS[wildcards.fit].folds)
-        ],
+        get_trial_folds,
     output:
-        fit_path("hyperopt", "trial{trial}", "hyperloss.json"),
+        str(PATTERN.hyperloss("{trial}")),
     params:
-        fit_dir=fit_dir,
+        fit_dir=get_fit_dir,
     log:
-        fit_path("logs", "reduce_trial", "trial{trial}.log"),
+        str(PATTERN.log("reduce_trial", "trial{trial}.log")),
     benchmark:
-        fit_path("benchmarks", "reduce_trial", "trial{trial}.tsv")
+        str(PATTERN.benchmark("reduce_trial", "trial{trial}.tsv"))
     threads: 1
     resources:
         mem_mb=MEM_OTHER,
@@ -78,17 +73,17 @@ rule reduce_trial:
 rule collect:
     """Gather every trial into the trials store and pick the best one."""
     input:
-        lambda wildcards: hyperloss_files(FITS[wildcards.fit], range(FITS[wildcards.fit].rounds)),
+        get_all_hyperlosses,
     output:
-        tries=fit_path("hyperopt", "tries.json"),
-        pickle=fit_path("hyperopt", "tries.pkl"),
-        best=fit_path("hyperopt", "best.json"),
+        tries=str(PATTERN.tries_json),
+        pickle=str(PATTERN.tries_pkl),
+        best=str(PATTERN.best_json),
     params:
-        fit_dir=fit_dir,
+        fit_dir=get_fit_dir,
     log:
-        fit_path("logs", "collect.log"),
+        str(PATTERN.log("collect.log")),
     benchmark:
-        fit_path("benchmarks", "collect.tsv")
+        str(PATTERN.benchmark("collect.tsv"))
     threads: 1
     resources:
         mem_mb=MEM_OTHER,
@@ -115,18 +110,18 @@ for _fit in FITS.values():
         name:
             f"mongo_driver_{_fit.ident}"
         input:
-            runcard=_fit.path("runcard.yml"),
-            data=_fit.path("data"),
+            runcard=str(_fit.layout.runcard),
+            data=str(_fit.layout.data_dir),
         output:
-            tries=_fit.path("hyperopt", "tries.json"),
-            pickle=_fit.path("hyperopt", "tries.pkl"),
-            best=_fit.path("hyperopt", "best.json"),
+            tries=str(_fit.layout.tries_json),
+            pickle=str(_fit.layout.tries_pkl),
+            best=str(_fit.layout.best_json),
         params:
-            fit_dir=_fit.dir,
+            fit_dir=get_folder_of_input,
         log:
-            _fit.path("logs", "mongo", "driver.log"),
+            str(_fit.layout.log("mongo", "driver.log")),
         benchmark:
-            _fit.path("benchmarks", "mongo", "driver.tsv")
+            str(_fit.layout.benchmark("mongo", "driver.tsv"))
         priority: 10
         threads: 1
         resources:
@@ -141,17 +136,17 @@ for _fit in FITS.values():
         name:
             f"mongo_worker_{_fit.ident}"
         input:
-            runcard=_fit.path("runcard.yml"),
-            data=_fit.path("data"),
+            runcard=str(_fit.layout.runcard),
+            data=str(_fit.layout.data_dir),
         output:
-            _fit.path("logs", "mongo", "worker{worker}.json"),
+            str(_fit.layout.mongo_worker_record("{worker}")),
         params:
-            fit_dir=_fit.dir,
+            fit_dir=get_folder_of_input,
         log:
-            _fit.path("logs", "mongo", "worker{worker}.log"),
+            str(_fit.layout.log("mongo", "worker{worker}.log")),
         benchmark:
-            _fit.path("benchmarks", "mongo", "worker{worker}.tsv")
-        threads: _fit.threads
+            str(_fit.layout.benchmark("mongo", "worker{worker}.tsv"))
+        threads: _fit.plan.threads
         resources:
             gpu=config["gpu_train_fold"],
             mem_mb=MEM_TRAINING,

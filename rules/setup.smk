@@ -1,17 +1,17 @@
 rule setup_fit:
-    """Expand, validate and hash the runcard; generate the closure-test data."""
+    """Expand, validate and hash the runcard; generate the problem data."""
     input:
-        runcard=lambda wildcards: FITS[wildcards.fit].runcard,
+        runcard=get_runcard_source,
     output:
-        runcard=fit_path("runcard.yml"),
-        sha256=fit_path("runcard.sha256"),
-        data=directory(fit_path("data")),
+        runcard=str(PATTERN.runcard),
+        sha256=str(PATTERN.runcard_hash),
+        data=directory(str(PATTERN.data_dir)),
     params:
-        fit_dir=fit_dir,
+        fit_dir=get_fit_dir,
     log:
-        fit_path("logs", "setup_fit.log"),
+        str(PATTERN.log("setup_fit.log")),
     benchmark:
-        fit_path("benchmarks", "setup_fit.tsv")
+        str(PATTERN.benchmark("setup_fit.tsv"))
     threads: 1
     resources:
         mem_mb=MEM_OTHER,

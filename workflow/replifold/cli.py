@@ -12,7 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from replifold import __version__
+from replifold import __version__, logs
 from replifold.errors import UserError
 
 VERBS: dict[str, tuple[str, str]] = {
@@ -35,12 +35,22 @@ VERBS: dict[str, tuple[str, str]] = {
 }
 
 
+def _verbosity_options(parser: argparse.ArgumentParser, default: object) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("-v", "--verbose", action="count", default=default, help="more output (debug messages)")
+    group.add_argument("-q", "--quiet", action="count", default=default, help="less output (-q warnings, -qq errors)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="replifold", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"replifold {__version__}")
+    _verbosity_options(parser, 0)
+    # Also accepted after the verb; a verb's own -v/-q replace the ones given before it.
+    after_verb = argparse.ArgumentParser(add_help=False)
+    _verbosity_options(after_verb, argparse.SUPPRESS)
     subparsers = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
     for verb, (module_name, summary) in VERBS.items():
-        sub = subparsers.add_parser(verb, help=summary, description=summary)
+        sub = subparsers.add_parser(verb, help=summary, description=summary, parents=[after_verb])
         sub.set_defaults(_module=module_name)
         importlib.import_module(module_name).configure(sub)
     return parser
@@ -49,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    logs.configure((args.verbose or 0) - (args.quiet or 0))
     try:
         return int(importlib.import_module(args._module).run(args) or 0)
     except UserError as error:

@@ -9,6 +9,7 @@ from typing import Any
 from replifold.archive.provenance import build_provenance
 from replifold.errors import UserError
 from replifold.io import read_json
+from replifold.layout import FitLayout
 from replifold.postfit.replicas import ReplicaOutput, load_replicas
 from replifold.problem import Problem, load_problem
 from replifold.report.scan import Trial, read_trials
@@ -38,24 +39,24 @@ def _require(path: Path, step: str) -> Path:
 
 
 def load_inputs(fit_dir: Path) -> ReportInputs:
-    from replifold.runcard import expand_runcard, load_runcard
+    from replifold.runcard import load_fit_runcard
 
-    runcard_path = _require(fit_dir / "runcard.yml", "replifold setup")
-    runcard = expand_runcard(load_runcard(runcard_path), source=str(runcard_path))
-    selected = read_json(_require(fit_dir / "postfit" / "selected.json", f"replifold postfit {fit_dir}"))
-    vetoes = read_json(_require(fit_dir / "postfit" / "veto.json", f"replifold postfit {fit_dir}"))
+    layout = FitLayout(fit_dir)
+    runcard = load_fit_runcard(layout.root)
+    selected = read_json(_require(layout.selected_json, f"replifold postfit {fit_dir}"))
+    vetoes = read_json(_require(layout.veto_json, f"replifold postfit {fit_dir}"))
     trials = best = None
     if runcard.get("hyperopt"):
-        trials = read_trials(read_json(_require(fit_dir / "hyperopt" / "tries.json", f"replifold collect {fit_dir}")))
-        best = read_json(_require(fit_dir / "hyperopt" / "best.json", f"replifold collect {fit_dir}"))
+        trials = read_trials(read_json(_require(layout.tries_json, f"replifold collect {fit_dir}")))
+        best = read_json(_require(layout.best_json, f"replifold collect {fit_dir}"))
     return ReportInputs(
-        name=fit_dir.name,
+        name=layout.name,
         runcard=runcard,
-        problem=load_problem(fit_dir / "data"),
-        replicas=load_replicas(fit_dir, range(1, runcard["replicas"] + 1)),
+        problem=load_problem(layout.data_dir),
+        replicas=load_replicas(layout, range(1, runcard["replicas"] + 1)),
         selected=tuple(selected["selected"]),
         vetoes=vetoes,
         trials=trials,
         best=best,
-        provenance=build_provenance(fit_dir, runcard),
+        provenance=build_provenance(layout, runcard),
     )

@@ -19,10 +19,10 @@ from hyperopt import JOB_STATE_DONE, JOB_STATE_ERROR, JOB_STATE_NEW, JOB_STATE_R
 from hyperopt.utils import coarse_utcnow
 from pymongo import ASCENDING, MongoClient, ReturnDocument
 from pymongo.database import Database
-from pymongo.errors import PyMongoError
+from pymongo.errors import OperationFailure, PyMongoError
 
 from replifold.errors import UserError
-from replifold.hyperopt.mongo.settings import MongoSettings, credentials
+from replifold.hyperopt.engines.mongo.settings import MongoSettings, credentials
 
 JOBS = "jobs"  # hyperopt's collection name
 SCANS = "replifold_scans"  # one control document per scan (exp_key): the driver's state and heartbeat
@@ -44,9 +44,20 @@ def connect(settings: MongoSettings, timeout_s: float = 5.0) -> Database:
     return client[settings.name]
 
 
+AUTHENTICATION_FAILED = 18  # MongoDB's error code
+
+
 def ping(db: Database) -> bool:
+    """Whether a server answers; a server that refuses the login is an error, not an absent server."""
     try:
         db.client.admin.command("ping")
+    except OperationFailure as error:
+        if error.code == AUTHENTICATION_FAILED or "auth" in str(error).lower():
+            raise UserError(
+                f"the MongoDB server at {db.client.address or 'the configured address'} refused the login: check "
+                "REPLIFOLD_MONGO_USERNAME/REPLIFOLD_MONGO_PASSWORD or the file named by REPLIFOLD_MONGO_CREDENTIALS"
+            ) from None
+        return False
     except PyMongoError:
         return False
     return True
@@ -87,6 +98,9 @@ class ScanJobs:
                 "owners": [],
             }
         )
+
+    def doc(self, tid: int) -> dict[str, Any] | None:
+        return self.db[JOBS].find_one(self._query(tid=tid))
 
     def tids(self) -> list[int]:
         return sorted(doc["tid"] for doc in self.db[JOBS].find(self._query(), projection=["tid"]))

@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from replifold.errors import UserError
-from replifold.hyperopt.mongo.jobs import connect, ping
-from replifold.hyperopt.mongo.settings import MongoSettings
+from replifold.hyperopt.engines.mongo.jobs import connect, ping
+from replifold.hyperopt.engines.mongo.settings import MongoSettings
 
 SERVER_ENV = "REPLIFOLD_MONGOD"
 DEFAULT_COMMAND = "mongod --bind_ip {host} --port {port} --dbpath {dbpath}"

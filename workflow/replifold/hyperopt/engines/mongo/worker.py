@@ -21,10 +21,12 @@ from pymongo.errors import PyMongoError
 
 from replifold.errors import UserError
 from replifold.hyperopt.context import ScanContext
-from replifold.hyperopt.mongo.driver import Timing
-from replifold.hyperopt.mongo.evaluate import evaluate_trial, job_result
-from replifold.hyperopt.mongo.jobs import SCAN_FINISHED, ScanJobs
+from replifold.hyperopt.engines.mongo.driver import Timing
+from replifold.hyperopt.engines.mongo.engine import job_result
+from replifold.hyperopt.engines.mongo.jobs import SCAN_FINISHED, ScanJobs
+from replifold.hyperopt.evaluation import evaluate_trial
 from replifold.hyperopt.records import STATUS_OK
+from replifold.problem import load_problem
 
 
 def owner_name(label: str) -> str:
@@ -115,8 +117,6 @@ def work(
                     time.sleep(timing.poll_s)
                     continue
                 if problem is None:
-                    from replifold.problem import load_problem
-
                     problem = load_problem(ctx.layout.data_dir)
                 trial = int(doc["tid"])
                 report(f"trial {trial}: evaluating {doc['spec']}")

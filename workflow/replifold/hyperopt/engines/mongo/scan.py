@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from replifold.hyperopt.context import ScanContext
-from replifold.hyperopt.mongo.jobs import ScanJobs, scan_jobs
-from replifold.hyperopt.mongo.settings import MongoSettings
+from replifold.hyperopt.engines.mongo.engine import MongoEngine
+from replifold.hyperopt.engines.mongo.jobs import ScanJobs, scan_jobs
+from replifold.hyperopt.engines.mongo.settings import MongoSettings
 
 
 @dataclass(frozen=True)
@@ -23,15 +24,18 @@ class MongoScan:
     @property
     def exp_key(self) -> str:
         """The fit's name: one database holds the scans of many fits apart."""
-        return self.ctx.layout.fit_dir.resolve().name
+        return self.ctx.layout.root.resolve().name
 
     @property
     def dbpath(self) -> Path:
-        return self.ctx.layout.fit_dir / "mongodb"
+        return self.ctx.layout.mongodb_dir
 
     @property
     def server_log(self) -> Path:
-        return self.ctx.layout.fit_dir / "logs" / "mongod.log"
+        return self.ctx.layout.mongod_log
 
     def jobs(self, timeout_s: float = 5.0) -> ScanJobs:
         return scan_jobs(self.settings, self.exp_key, timeout_s)
+
+    def engine(self, timeout_s: float = 5.0) -> MongoEngine:
+        return MongoEngine(self.ctx, self.jobs(timeout_s))

@@ -16,14 +16,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hyperopt import JOB_STATE_DONE, JOB_STATE_ERROR, JOB_STATE_NEW, JOB_STATE_RUNNING
-from hyperopt.base import SONify
+from hyperopt import JOB_STATE_ERROR, JOB_STATE_NEW, JOB_STATE_RUNNING
 from pymongo.errors import PyMongoError
 
 from replifold.errors import UserError
-from replifold.hyperopt.context import ScanContext
-from replifold.hyperopt.mongo.history import outcome_of, propose
-from replifold.hyperopt.mongo.jobs import SCAN_FAILED, SCAN_FINISHED, SCAN_RUNNING, ScanJobs
+from replifold.hyperopt.engines.mongo.engine import MongoEngine
+from replifold.hyperopt.engines.mongo.jobs import SCAN_FAILED, SCAN_FINISHED, SCAN_RUNNING, ScanJobs
 from replifold.hyperopt.records import STATUS_OK, TrialOutcome
 from replifold.hyperopt.store import write_store
 
@@ -41,24 +39,21 @@ def _crashed(jobs: ScanJobs) -> None:
         raise UserError(f"trials crashed on their workers (rerun the driver to queue them again):\n  {shown}")
 
 
-def drive(
-    ctx: ScanContext, jobs: ScanJobs, workers: int, timing: Timing, report: Callable[[str], None] = print
-) -> list[TrialOutcome]:
+def drive(engine: MongoEngine, workers: int, timing: Timing, report: Callable[[str], None]) -> list[TrialOutcome]:
     """Run the scan to its end; the finished trials in tid order.
 
     However the driver stops short of the end, the scan is marked failed, so workers stop too.
     """
     try:
-        return _drive(ctx, jobs, workers, timing, report)
+        return _drive(engine, workers, timing, report)
     except BaseException:
         with contextlib.suppress(PyMongoError):
-            jobs.set_scan_state(SCAN_FAILED)
+            engine.jobs.set_scan_state(SCAN_FAILED)
         raise
 
 
-def _drive(
-    ctx: ScanContext, jobs: ScanJobs, workers: int, timing: Timing, report: Callable[[str], None]
-) -> list[TrialOutcome]:
+def _drive(engine: MongoEngine, workers: int, timing: Timing, report: Callable[[str], None]) -> list[TrialOutcome]:
+    ctx, jobs = engine.ctx, engine.jobs
     jobs.ensure_indexes()
     for tid in jobs.requeue(JOB_STATE_ERROR) + jobs.requeue(JOB_STATE_RUNNING, timing.stale_after_s):
         report(f"trial {tid} queued again (left unfinished by an earlier run)")
@@ -68,10 +63,11 @@ def _drive(
         jobs.set_scan_state(SCAN_RUNNING)
         for tid in jobs.requeue(JOB_STATE_RUNNING, timing.stale_after_s):
             report(f"trial {tid} queued again: its worker's heartbeat stopped")
-        finished = [outcome_of(ctx, doc) for doc in jobs.docs(JOB_STATE_DONE)]
+        finished = engine.history(n_trials)
         if len(finished) != written and any(o.status == STATUS_OK for o in finished):
-            write_store(ctx, finished)
+            best = write_store(ctx, finished)
             written = len(finished)
+            report(f"{len(finished)}/{n_trials} trials finished; best so far: trial {best.trial}, loss {best.loss:.6g}")
         if len(finished) >= n_trials:
             break
         _crashed(jobs)
@@ -85,8 +81,8 @@ def _drive(
             unattended_since = time.monotonic()
         tids = jobs.tids()
         while jobs.count(JOB_STATE_NEW, JOB_STATE_RUNNING) < workers and len(tids) < n_trials:
-            proposal = propose(ctx, len(tids), finished)
-            jobs.insert(proposal.trial, SONify(proposal.params), SONify(proposal.misc))
+            (proposal,) = engine.propose([len(tids)], finished)
+            engine.submit([proposal])
             tids.append(proposal.trial)
             report(f"trial {proposal.trial}: {proposal.algorithm} proposal from {len(finished)} finished trials")
         time.sleep(timing.poll_s)
