@@ -8,6 +8,7 @@ checkpoint. Every path comes from replifold.layout, the one description of a fit
 
 import os
 import re
+import shlex
 from dataclasses import dataclass
 
 from replifold.errors import UserError
@@ -167,7 +168,7 @@ def get_scan_store(wildcards) -> list[str]:
 def get_params_option(wildcards) -> str:
     """With a scan, the final fit trains with the best trial's parameters."""
     fit = get_fit(wildcards)
-    return f"--params {fit.layout.best_json}" if fit.scan else ""
+    return f"--params {shlex.quote(str(fit.layout.best_json))}" if fit.scan else ""
 
 
 def get_batch_replicas(wildcards) -> str:

@@ -145,3 +145,24 @@ def test_installed_profile_resolves_by_name(snakemake, tmp_path):
     run = snakemake(workdir, "-n", "--profile", "slurm", env={"XDG_CONFIG_HOME": str(config_home)})
     assert run.returncode == 0, run.output
     _assert_gpu_on_training_rules_only(run.planned_resources())
+
+
+def test_runcard_names_with_spaces_or_shell_characters_are_refused(snakemake, tmp_path, quick_runcard, write_yaml):
+    for name in ("my fit", "q$(touch PWNED)", "semi;colon"):
+        card = write_yaml(tmp_path / f"{name}.yml", quick_runcard)
+        run = snakemake(tmp_path, "-n", "--cores", "2", "--config", f"runcards=['{card}']")
+        assert run.returncode != 0 and "not a valid fit name" in run.output, run.output
+        assert "Traceback" not in run.output.split("not a valid fit name")[0][-2000:]
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_runcard_names_with_dots_and_dashes_plan_and_every_path_is_quoted(
+    snakemake, tmp_path, quick_runcard, write_yaml
+):
+    card = write_yaml(tmp_path / "NNPDF4.0_closure-v2.yml", quick_runcard)
+    run = snakemake(tmp_path, "-n", "--cores", "2", "-p", "--config", f"runcards=[{card}]", "results=my results")
+    assert run.returncode == 0, run.output
+    assert run.job_counts()["archive"] == 1
+    assert "replifold setup" in run.output and "-o 'my results/NNPDF4.0_closure-v2'" in run.output
+    assert "--params 'my results/NNPDF4.0_closure-v2/hyperopt/best.json'" in run.output
+    assert "replifold train-fold 'my results/NNPDF4.0_closure-v2' --trial 3 --fold 1" in run.output

@@ -47,7 +47,8 @@ def format_key_path(path: Sequence[str | int]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            text = str(part)
+            out += ("." if out else "") + (text if len(text) <= 60 else text[:57] + "...")
     return out or "<top level>"
 
 

@@ -18,6 +18,7 @@ Conventions shared by every producer and consumer:
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,11 +185,21 @@ def save_problem(problem: Problem, data_dir: str | Path, truth_extra: Mapping[st
 
 
 def load_problem(data_dir: str | Path) -> Problem:
-    """The problem ``replifold setup`` wrote to ``data_dir``."""
+    """The problem ``replifold setup`` wrote to ``data_dir``; incomplete or damaged data is a user error."""
     data_dir = Path(data_dir)
     meta_path = data_dir / "meta.json"
     if not meta_path.is_file():
         raise UserError(f"no problem data in {data_dir} (missing meta.json); run 'replifold setup' first")
+    try:
+        return _read_problem(data_dir, meta_path)
+    except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as error:
+        raise UserError(
+            f"the problem data in {data_dir} is incomplete or damaged ({type(error).__name__}: {error}); "
+            "rerun 'replifold setup' (with snakemake: remove the folder and rerun)"
+        ) from None
+
+
+def _read_problem(data_dir: Path, meta_path: Path) -> Problem:
     meta = read_json(meta_path)
     if tuple(meta["flavours"]) != FLAVOURS:
         raise UserError(f"{meta_path}: flavours {meta['flavours']} differ from this version's {list(FLAVOURS)}")

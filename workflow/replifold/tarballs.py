@@ -129,30 +129,30 @@ def read_tarball(path: str | os.PathLike) -> Tarball:
     infos = _headers(path)
     problems: list[str] = []
     seen: set[str] = set()
-    roots: set[str] = set()
+    root: str | None = None  # the first member's top-level folder; every other member must be inside it
     total = 0
     for info in infos:
         name = info.name
-        shown = repr(name)
         problem = name_problem(name)
         if problem is None and not (info.isfile() or info.isdir()):
             problem = _kind(info)
-        if problem is None and info.isfile() and "/" not in name.rstrip("/"):
-            problem = "a file outside the archive's top-level folder"
         key = name.rstrip("/")
+        top = key.split("/", 1)[0]
+        if problem is None and root is not None and top != root:
+            problem = f"outside the archive's top-level folder {root!r}"
+        if problem is None and info.isfile() and "/" not in key:
+            problem = "a file outside the archive's top-level folder"
         if problem is None and key in seen:
             problem = "appears twice"
         if problem is not None:
-            problems.append(f"{shown}: {problem}")
+            problems.append(f"{name!r}: {problem}")
             continue
+        if root is None:
+            root = top
+            if not ROOT_NAME.fullmatch(root):
+                problems.append(f"top-level folder {root!r}: not a valid fit name")
         seen.add(key)
-        roots.add(key.split("/", 1)[0])
         total += max(info.size, 0)
-    if len(roots) > 1:
-        problems.append(f"more than one top-level folder: {', '.join(sorted(map(repr, roots)))}")
-    root = next(iter(roots), "")
-    if len(roots) == 1 and not ROOT_NAME.fullmatch(root):
-        problems.append(f"top-level folder {root!r}: not a valid fit name")
     if not any(info.isfile() for info in infos):
         problems.append("no files at all")
     if total > MAX_TOTAL_BYTES:
@@ -168,7 +168,7 @@ def read_tarball(path: str | os.PathLike) -> Tarball:
                     files[info.name] = handle.read() if handle is not None else b""
         except (OSError, EOFError, zlib.error, tarfile.TarError) as error:
             raise UserError(f"{path} is truncated or corrupt ({type(error).__name__}: {error})") from None
-    return Tarball(path, root, files)
+    return Tarball(path, root or "", files)
 
 
 def write_tree(tarball: Tarball, dest: str | os.PathLike) -> Path:

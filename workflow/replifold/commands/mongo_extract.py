@@ -18,10 +18,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from replifold.hyperopt.engines.mongo.dump import extract
+    from replifold.hyperopt.engines.mongo.dump import extract, read_jobs
     from replifold.hyperopt.engines.mongo.scan import MongoScan
 
     scan = MongoScan.load(args.fit_dir)
-    count = extract(scan.jobs(), args.archive, args.replace)
+    docs = read_jobs(args.archive)  # a bad archive is refused before any server is asked
+    count = extract(scan.jobs(), args.archive, docs, args.replace)
     log.info(f"{count} jobs from {args.archive} -> {scan.exp_key} at {scan.settings.address}")
     return 0

@@ -56,9 +56,8 @@ def read_jobs(archive: Path) -> list[dict[str, Any]]:
     return docs
 
 
-def extract(jobs: ScanJobs, archive: Path, replace: bool) -> int:
-    """Load the jobs of ``archive`` into the scan (as its ``exp_key``); the number of jobs."""
-    docs = read_jobs(archive)
+def extract(jobs: ScanJobs, archive: Path, docs: list[dict[str, Any]], replace: bool) -> int:
+    """Load ``docs`` (``read_jobs(archive)``) into the scan (as its ``exp_key``); the number of jobs."""
     collection, key = jobs.db[JOBS], jobs.exp_key
     staging, replaced = key + STAGING_SUFFIX, key + REPLACED_SUFFIX
     existing = collection.count_documents({"exp_key": key})
@@ -68,7 +67,7 @@ def extract(jobs: ScanJobs, archive: Path, replace: bool) -> int:
         collection.delete_many({"exp_key": {"$in": [staging, replaced]}})  # leftovers of an interrupted load
         if docs:
             collection.insert_many([{**{k: v for k, v in doc.items() if k != "_id"}, "exp_key": staging} for doc in docs])
-    except PyMongoError as error:
+    except (PyMongoError, BSONError) as error:
         collection.delete_many({"exp_key": staging})
         raise UserError(f"loading {archive} failed ({type(error).__name__}); the scan's {existing} jobs are untouched") from None
     collection.update_many({"exp_key": key}, {"$set": {"exp_key": replaced}})
@@ -82,4 +81,4 @@ def restore_if_empty(jobs: ScanJobs, archive: Path) -> int | None:
     if jobs.db[JOBS].count_documents({"exp_key": jobs.exp_key}):
         log.info(f"the database already holds jobs of {jobs.exp_key}: --restore {archive} is not needed")
         return None
-    return extract(jobs, archive, replace=False)
+    return extract(jobs, archive, read_jobs(archive), replace=False)
