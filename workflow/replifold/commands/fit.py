@@ -63,7 +63,11 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"--params {args.params}: no such file (run 'replifold collect' to write best.json)")
 
         runcard = {**runcard, "parameters": apply_params(runcard["parameters"], read_json(args.params)["params"])}
-    problem = load_problem(args.data_dir)
+    if replicas[-1] > runcard["replicas"]:
+        raise UserError(
+            f"--replicas {args.replicas}: the runcard fits replicas 1-{runcard['replicas']}; raise 'replicas' to fit more"
+        )
+    problem = load_problem(args.data_dir, replicas)
     seeding.set_job_state(runcard, batch_first_replica=replicas[0])
 
     from replifold.training.progress import Progress

@@ -80,7 +80,7 @@ def train_fold(ctx: ScanContext, problem: Problem, trial: int, fold: int, params
     runcard = fold_runcard(ctx, params)
     seeding.set_job_state(runcard, trial=trial, fold=fold)
     held_out = ctx.kfold.partitions[fold]
-    replicas = list(range(1, ctx.scan.replicas + 1))
+    replicas = list(ctx.scan.replica_ids)
     batch = train_replicas(runcard, problem, replicas, exclude_datasets=held_out)
     observables = Observables(problem, held_out)
     predictions = keras.ops.convert_to_numpy(observables(batch.model(None))).astype(np.float64)
