@@ -20,10 +20,11 @@ rule archive:
         str(PATTERN.log("archive.log")),
     benchmark:
         str(PATTERN.benchmark("archive.tsv"))
+    localrule: LOCAL_SHORT_JOBS
     threads: 1
     resources:
-        mem_mb=MEM_OTHER,
-        runtime=RUNTIME_OTHER,
+        mem_mb=get_mem_other,
+        runtime=get_runtime_other,
     conda:
         CONDA_ENV
     shell:

@@ -4,6 +4,11 @@ Each configured runcard is expanded once, here, with the same code `replifold se
 the number of rounds, trials, folds and replica batches is known when the DAG is built
 (replifold.plan): trial ids are fixed (t = r * trials_per_round + s) and no rule needs a
 checkpoint. Every path comes from replifold.layout, the one description of a fit folder.
+
+Planning also refreshes each fit's runcard.yml and its per-stage views (replifold.views),
+rewriting only the files whose bytes change: rules read the views, so Snakemake's own rerun
+logic reruns exactly the stages a runcard edit touches. This happens on every plan, a dry run
+included, since the plan must be made against the edited runcard.
 """
 
 import os
@@ -14,9 +19,12 @@ from dataclasses import dataclass
 from replifold.errors import UserError
 from replifold.layout import FitLayout
 from replifold.plan import FitPlan
-from replifold.runcard import expand_runcard, fit_name, load_runcard
+from replifold.runcard import dump_runcard, expand_runcard, fit_name, load_runcard, runcard_sha256
+from replifold.setup_fit import write_runcard_files
 
 RESULTS = config["results"]
+# Short CPU jobs run beside snakemake (the `localrule:` of those rules), not as cluster jobs.
+LOCAL_SHORT_JOBS = config["local_short_jobs"]
 CONDA_ENV = "../envs/replifold.yaml"
 # Set (not read) for envs/replifold.post-deploy.sh, which installs this checkout into the conda env.
 os.environ.update(REPLIFOLD_SOURCE=workflow.basedir)
@@ -70,7 +78,10 @@ def _plan(runcard: str) -> Fit:
     path = _locate(runcard)
     name = fit_name(path)
     card = expand_runcard(load_runcard(path), source=path)
-    return Fit(name, path, FitPlan.from_runcard(card), FitLayout(os.path.join(RESULTS, name)))
+    layout = FitLayout(os.path.join(RESULTS, name))
+    text = dump_runcard(card)
+    write_runcard_files(card, text, runcard_sha256(text), layout)
+    return Fit(name, path, FitPlan.from_runcard(card), layout)
 
 
 def _fits(runcards) -> dict[str, Fit]:
@@ -86,6 +97,16 @@ def _fits(runcards) -> dict[str, Fit]:
 
 
 FITS = _fits(config["runcards"])
+
+
+def _one_of(names) -> str:
+    """A wildcard pattern matching exactly these fit names (nothing when there are none)."""
+    names = [re.escape(name) for name in names]
+    return "|".join(names) if names else r"(?!)"
+
+
+MONGO_FITS = _one_of(name for name, fit in FITS.items() if fit.engine == "mongo")
+FILES_SCANS = _one_of(name for name, fit in FITS.items() if fit.engine == "files")
 
 
 wildcard_constraints:
@@ -129,8 +150,9 @@ def get_fit(wildcards) -> Fit:
     return FITS[wildcards.fit]
 
 
-def get_runcard_source(wildcards) -> str:
-    return get_fit(wildcards).runcard
+def get_runcard(wildcards) -> str:
+    """The fit's expanded runcard, which the verbs read (the rules depend on its views)."""
+    return str(get_fit(wildcards).layout.runcard)
 
 
 def get_fit_dir(wildcards) -> str:
@@ -210,7 +232,21 @@ def get_archive_dir(wildcards) -> str:
     return str(get_fit(wildcards).layout.archive_dir)
 
 
-MEM_TRAINING = config["mem_mb_training"]
-MEM_OTHER = config["mem_mb_other"]
-RUNTIME_TRAINING = config["runtime_training"]
-RUNTIME_OTHER = config["runtime_other"]
+# Memory (MB) and wall time (minutes) grow with each attempt, so that a job killed for lack of
+# either (and resubmitted through `retries`) asks for more the next time.
+
+
+def get_mem_training(wildcards, attempt) -> int:
+    return config["mem_mb_training"] * attempt
+
+
+def get_mem_other(wildcards, attempt) -> int:
+    return config["mem_mb_other"] * attempt
+
+
+def get_runtime_training(wildcards, attempt) -> int:
+    return config["runtime_training"] * attempt
+
+
+def get_runtime_other(wildcards, attempt) -> int:
+    return config["runtime_other"] * attempt

@@ -23,10 +23,11 @@ rule report:
         str(PATTERN.log("report.log")),
     benchmark:
         str(PATTERN.benchmark("report.tsv"))
+    localrule: LOCAL_SHORT_JOBS
     threads: 1
     resources:
-        mem_mb=MEM_OTHER,
-        runtime=RUNTIME_OTHER,
+        mem_mb=get_mem_other,
+        runtime=get_runtime_other,
     conda:
         CONDA_ENV
     shell:

@@ -123,7 +123,7 @@ def test_fit_names_with_dots_dashes_and_underscores_are_fine(quick_runcard, tmp_
     quick_runcard["replicas"] = quick_runcard["replicas_per_job"] = 2
     card = tmp_path / "NNPDF4.0_closure-v2.yml"
     card.write_text(yaml.safe_dump(quick_runcard), encoding="utf-8")
-    status, err = _setup(card, tmp_path / "fit", capsys)
+    status, err = _setup(card, tmp_path / "NNPDF4.0_closure-v2", capsys)
     assert status == 0, err
     assert "fit NNPDF4.0_closure-v2:" in err
 

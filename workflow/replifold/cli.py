@@ -26,6 +26,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "postfit": ("replifold.commands.postfit", "select replicas: veto chi2, positivity and arc-length/integrability outliers"),
     "report": ("replifold.commands.report", "write the fit's offline HTML report and its figures"),
     "archive": ("replifold.commands.archive", "pack the reproducible outputs into a deterministic tarball"),
+    "plan": ("replifold.commands.plan", "say what running an edited runcard again would redo, and why"),
     "verify": ("replifold.commands.verify", "check an archive's manifest and optionally rerun a fold or replica"),
     "mongo-driver": ("replifold.commands.mongo_driver", "run a MongoDB-engine hyperopt scan: queue trials, propose each from the finished ones"),
     "mongo-worker": ("replifold.commands.mongo_worker", "evaluate queued MongoDB-engine trials until the scan ends"),

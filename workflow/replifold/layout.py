@@ -5,6 +5,7 @@ Every command, the report, the archive, postfit, both hyperopt engines and the S
 and looked for under another. A fit folder ``results/<fit>/`` holds::
 
     runcard.yml, runcard.sha256          setup_fit: the expanded runcard and its hash
+    views/<stage>.json                   the part of the runcard each stage reads (replifold.views)
     data/                                setup_fit: the problem (inner layout: replifold.problem)
     hyperopt/round<r>.json               suggest: the parameters of round r's trials (files engine)
     hyperopt/trial<t>/fold<k>/           train_fold: a trained stacked model (TrainedModelDir)
@@ -135,6 +136,9 @@ class FitLayout:
     @property
     def runcard_hash(self) -> Path:
         return self.root / RUNCARD_HASH_NAME
+
+    def view(self, stage: str) -> Path:
+        return self.root / "views" / f"{stage}.json"
 
     @property
     def data_dir(self) -> Path:

@@ -30,14 +30,14 @@ def run(args: argparse.Namespace) -> int:
     from replifold.runcard import dump_runcard, expand_runcard, fit_name, load_runcard, runcard_sha256
     from replifold.setup_fit import set_up
 
-    name = fit_name(args.runcard)
+    fit_name(args.runcard)  # the runcard's file name must be a valid fit name, whatever folder it goes to
     expanded = expand_runcard(load_runcard(args.runcard), source=str(args.runcard))
     text = dump_runcard(expanded)
     outcome = set_up(expanded, text, runcard_sha256(text), args.outdir, args.force)
     layout = outcome.layout
     datasets = read_json(layout.data_dir / "meta.json")["datasets"]
     ndata = sum(entry["ndata"] for entry in datasets)
-    log.info(f"fit {name}: {len(datasets)} datasets, {ndata} data points, {expanded['replicas']} replicas")
+    log.info(f"fit {layout.name}: {len(datasets)} datasets, {ndata} data points, {expanded['replicas']} replicas")
     log.info("  datasets: " + ", ".join(f"{entry['name']} ({entry['ndata']})" for entry in datasets))
     log.info(f"  runcard:  {layout.runcard}")
     log.info(f"  sha256:   {layout.runcard_hash}")
