@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
-import copy
+import os
+
+# As replifold.cli does for every job: one BLAS thread, so that in-process tests compute the
+# same bits as the verbs they are compared with (set before numpy is imported).
+os.environ["OPENBLAS_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
+
+import copy  # noqa: E402
 from collections.abc import Callable
 from pathlib import Path
 

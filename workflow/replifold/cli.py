@@ -9,8 +9,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+
+# numpy's linear algebra (replica sampling, whitening, chi2) must give the same bits in every
+# job, whatever threads Snakemake, SLURM or the shell grant: OpenBLAS splits its sums
+# differently with more threads. Set before numpy is first imported; its matrices here are
+# small, and TensorFlow sizes its own thread pools (seeding.set_initial_state).
+for _blas_threads in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_blas_threads] = "1"
 
 from replifold import __version__, logs
 from replifold.errors import UserError
