@@ -25,6 +25,7 @@ include: "rules/common.smk"
 include: "rules/setup.smk"
 include: "rules/hyperopt.smk"
 include: "rules/fit.smk"
+include: "rules/evolve.smk"
 include: "rules/report.smk"
 include: "rules/archive.smk"
 
@@ -33,4 +34,5 @@ rule all:
     input:
         [fit.path("archive", f"{fit.name}.tar.gz") for fit in FITS.values()],
         [fit.path("report", "index.html") for fit in FITS.values()],
+        [fit.path("lhapdf", fit.name) for fit in FITS.values()],
     default_target: True

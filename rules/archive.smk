@@ -12,6 +12,7 @@ rule archive:
         replicas=lambda wildcards: replica_files(FITS[wildcards.fit], "fit.json"),
         postfit=fit_path("postfit", "selected.json"),
         report=fit_path("report", "index.html"),
+        lhapdf=get_lhapdf_set,
     output:
         tarball=fit_path("archive", "{fit}.tar.gz"),
         manifest=fit_path("archive", "MANIFEST.sha256"),

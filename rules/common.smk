@@ -171,3 +171,22 @@ MEM_TRAINING = config["mem_mb_training"]
 MEM_OTHER = config["mem_mb_other"]
 RUNTIME_TRAINING = config["runtime_training"]
 RUNTIME_OTHER = config["runtime_other"]
+
+
+# --- evolve (LHAPDF export) ------------------------------------------------------------------
+THEORY_CACHE = config["theory_cache"]
+
+
+def get_replica_weights(wildcards) -> list[str]:
+    """Every replica's weights: which of them postfit selects is only known when evolve runs."""
+    return replica_files(FITS[wildcards.fit], "weights.h5")
+
+
+def get_batch_models(wildcards) -> list[str]:
+    """The batches' model.json, which rebuild each replica's network around its weights."""
+    fit = FITS[wildcards.fit]
+    return [fit.path("fit", f"batch{batch.index}", "model.json") for batch in fit.batches]
+
+
+def get_lhapdf_set(wildcards) -> str:
+    return FITS[wildcards.fit].path("lhapdf", wildcards.fit)

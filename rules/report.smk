@@ -6,6 +6,7 @@ rule report:
         scan=scan_store,
         postfit=fit_path("postfit", "selected.json"),
         veto=fit_path("postfit", "veto.json"),
+        lhapdf=get_lhapdf_set,
         fits=lambda wildcards: replica_files(FITS[wildcards.fit], "fit.json"),
         grids=lambda wildcards: replica_files(FITS[wildcards.fit], "grid.npz"),
     output:

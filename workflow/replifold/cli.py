@@ -24,6 +24,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "reduce": ("replifold.commands.reduce", "combine a trial's folds into its hyper-loss"),
     "collect": ("replifold.commands.collect", "gather every trial into tries.json, tries.pkl and best.json"),
     "postfit": ("replifold.commands.postfit", "select replicas: veto chi2, positivity and arc-length/integrability outliers"),
+    "evolve": ("replifold.commands.evolve", "evolve the selected replicas with eko and write the fit's LHAPDF6 set"),
     "report": ("replifold.commands.report", "write the fit's offline HTML report and its figures"),
     "archive": ("replifold.commands.archive", "pack the reproducible outputs into a deterministic tarball"),
     "verify": ("replifold.commands.verify", "check an archive's manifest and optionally rerun a fold or replica"),
@@ -32,6 +33,8 @@ VERBS: dict[str, tuple[str, str]] = {
     "mongo-compress": ("replifold.commands.mongo_compress", "save a MongoDB-engine scan's job documents to a tar.gz"),
     "mongo-extract": ("replifold.commands.mongo_extract", "load a mongo-compress archive into the scan's database"),
     "install-profile": ("replifold.commands.install_profile", "install a Snakemake profile (e.g. slurm) for --profile NAME"),
+    "install-lhapdf": ("replifold.commands.install_lhapdf", "install a fit's LHAPDF set into an LHAPDF data path"),
+    "compare": ("replifold.commands.compare", "draw two fits' PDFs (fit folders or archives) on the same plots, as HTML"),
 }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from replifold.errors import UserError
 
-ARCHIVED = ("runcard.yml", "runcard.sha256", "data", "hyperopt", "fit", "postfit", "report")
+ARCHIVED = ("runcard.yml", "runcard.sha256", "data", "hyperopt", "fit", "postfit", "report", "lhapdf")
 REQUIRED = ("runcard.yml", "runcard.sha256", "data", "fit", "postfit", "report")
 UNREPRODUCIBLE_SUFFIXES = (".timing.json",)
 

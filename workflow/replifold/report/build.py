@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from replifold.postfit.replicas import stacked_xf
-from replifold.report import figures
+from replifold.report import evolved, figures
 from replifold.report.closure import closure_estimators, replica_predictions
 from replifold.report.html import closure_table, image, number, page, paragraph, provenance_rows, section, table
 from replifold.report.inputs import ReportInputs
@@ -78,6 +78,22 @@ def _scan_sections(inputs: ReportInputs, pngs: dict[str, bytes]) -> list[str]:
     ]
 
 
+def _evolved_section(inputs: ReportInputs, pngs: dict[str, bytes]) -> list[str]:
+    if inputs.evolved is None:
+        return []
+    lhapdf_set, summary = inputs.evolved.lhapdf_set, inputs.evolved.summary
+    parts = [paragraph(f"LHAPDF set {lhapdf_set.name}: member 0 the mean of {lhapdf_set.members - 1} selected replicas, "
+                       f"evolved with NNPDF {summary['theory']['description']}; line: member 0, band: replicas' mean ± 1σ.")]
+    for row in summary["sum_rules"]:
+        stem = f"evolved_q{row['q']:g}".replace(".", "p")
+        pngs[stem] = evolved.band_figure([(inputs.name, lhapdf_set)], row["q"])
+        parts.append(image(pngs[stem], f"PDFs at Q = {row['q']:g} GeV"))
+    parts.append(evolved.sum_rule_table(summary))
+    parts.append(paragraph("Sum rules of the evolved grids (mean ± std over replicas), integrated over the set's x knots "
+                           "at each scale; evolution conserves them.", note=True))
+    return [section("Evolved PDFs (LHAPDF set)", *parts)]
+
+
 def build_report(inputs: ReportInputs) -> Report:
     pngs: dict[str, bytes] = {}
     selected = inputs.selected_replicas
@@ -111,6 +127,7 @@ def build_report(inputs: ReportInputs) -> Report:
             image(pngs["pdfs"], "PDF replicas per flavour with the truth"),
             paragraph(f"{len(selected)} selected replicas (thin lines), their mean and 1σ band; dashed: the closure test's truth.", note=True),
         ),
+        *_evolved_section(inputs, pngs),
         section("χ² per dataset", table(["dataset", "ndata", "χ²/n of the mean", "⟨χ²/n⟩ replicas", "χ²/n truth"], chi2_rows)),
         section("Closure estimators", image(pngs["closure"], "closure estimators"), closure_table(estimators),
                 paragraph(ESTIMATOR_DEFINITIONS, note=True)),
