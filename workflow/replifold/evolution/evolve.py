@@ -90,9 +90,10 @@ def evolve_blocks(xf0: np.ndarray, operator_path: Path, blocks: Sequence[QBlock]
 
 def summary_json(card, settings: EvolutionSettings, request: OperatorRequest, blocks: Sequence[QBlock],
                  lhapdf_set: LhapdfSet, sum_rule_rows: list[dict[str, Any]]) -> dict[str, Any]:
+    key = request.key()
     return {
         "theory": {"id": card.id, "overrides": dict(card.overrides), "description": card.describe()},
-        "operator": {"kind": request.key().kind, "digest": request.key().digest},
+        "operator": {"kind": key.kind, "digest": key.digest, "packages": key.document["packages"]},
         "xgrid": {"points": len(request.xgrid), "x_min": request.xgrid[0], "x_max": request.xgrid[-1]},
         "qgrid": [{"nf": block.nf, "q": block.q} for block in blocks],
         "interpolation_degree": settings.interpolation_degree,

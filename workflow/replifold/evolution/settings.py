@@ -1,8 +1,15 @@
 """What a fit's evolution needs from its runcard: the grids (``evolution`` section) and the theory.
 
-The theory is the runcard's ``theory`` card for real-data fits (``problem: dis``); the built-in
-closure problem has no physical theory of its own, so its replicas are evolved with a fixed,
-documented NNPDF card, ``CLOSURE_THEORY_ID``, unless the runcard names one.
+The theory is the runcard's ``theory`` card for real-data fits (``problem: dis``). The built-in
+closure problem has no physical theory of its own, so its replicas are evolved with
+``evolution.closure_theory``, an NNPDF card by id with overrides, by default NNPDF theory
+40000001: the NNPDF4.0 NLO baseline (copy of theory 701), truncated NLO evolution from
+Q0 = 1.65 GeV with 4 active flavours (fitted charm), pole masses mc = 1.51, mb = 4.92,
+mt = 172.5 GeV at threshold ratios 1, alpha_s(91.2 GeV) = 0.118, at most 5 flavours.
+
+Cost: beyond LO, eko matches the PDFs at each threshold with operator matrix elements whose
+numba kernels (all orders at once) take ~7 more minutes to compile on a cold cache; the quick
+runcard therefore evolves at LO (``closure_theory: {id: 40000001, PTO: 0}``).
 """
 
 from __future__ import annotations
@@ -13,12 +20,6 @@ from typing import Any
 
 from replifold.errors import RuncardError, UserError
 
-#: NNPDF theory 40000001: the NNPDF4.0 NLO baseline (copy of theory 701): truncated (TRN) NLO
-#: evolution from Q0 = 1.65 GeV with 4 active flavours (fitted charm), pole masses mc = 1.51,
-#: mb = 4.92, mt = 172.5 GeV at threshold ratios 1, alpha_s(91.2 GeV) = 0.118, at most 5 flavours
-#: in the PDFs. NLO rather than the NNLO baseline 40000000 because NNLO matching at the bottom
-#: threshold costs numba ~7 more minutes of compilation on a cold cache, for a closure test whose
-#: data are not tied to any perturbative order anyway.
 CLOSURE_THEORY_ID = 40_000_001
 
 
@@ -55,10 +56,15 @@ def fit_theory(runcard: Mapping[str, Any]):
     from replifold.theory.cards import load_theory_card, theory_card_from_runcard
 
     problem = runcard.get("problem", "closure")
-    if runcard.get("theory"):
+    if problem == "closure":
+        section = dict(runcard["evolution"]["closure_theory"])
+        theory_id = section.pop("id")
+        if not isinstance(theory_id, int) or isinstance(theory_id, bool):
+            raise RuncardError(["evolution", "closure_theory", "id"], "must be an NNPDF theory id", found=theory_id,
+                               allowed="an integer, e.g. 40000001")
+        card = load_theory_card(theory_id, section, where=("evolution", "closure_theory"))
+    elif runcard.get("theory"):
         card = theory_card_from_runcard(runcard["theory"])
-    elif problem == "closure":
-        card = load_theory_card(CLOSURE_THEORY_ID)
     else:
         raise UserError(f"a fit of problem {problem!r} has no theory card to evolve its PDFs with; "
                         "give one in the runcard's theory section")
