@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     write_set(evolved.lhapdf_set, outdir / name)
     write_json(outdir / SUMMARY_NAME, evolved.summary)
     write_json(outdir / TIMING_NAME, {
-        "seconds": time.perf_counter() - started,
+        "seconds": {**evolved.seconds, "total": time.perf_counter() - started},
         "operator": str(evolved.operator_path),
         "operator_computed": evolved.operator_computed,
     })

@@ -9,6 +9,7 @@ is what the report shows and the archive keeps beside the set.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from replifold.evolution.grids import QBlock, export_xgrid, q_blocks
-from replifold.evolution.operator import OperatorRequest, cached_operator, operator_request, xf_operators
+from replifold.evolution.operator import OperatorRequest, cached_operator, eko_cards, operator_request, xf_operators
 from replifold.evolution.settings import EvolutionSettings, fit_theory
 from replifold.evolution.sum_rules import SUM_RULES, sum_rules
 from replifold.lhapdf.grid import LhapdfSet, replica_set
@@ -34,18 +35,17 @@ class EvolvedFit:
     summary: dict[str, Any]  # evolution.json
     operator_path: Path
     operator_computed: bool
+    seconds: dict[str, float]  # operator (from the cache or computed), replicas at Q0, contraction
 
 
-def alphas_values(card, targets: Sequence[tuple[float, int]]) -> list[float]:
-    """alpha_s at every (Q, nf) target, with the card's couplings and eko's running (as ekobox's
-    info files do: the evolution's own coupling, so a tool using the set gets the same alpha_s)."""
+def alphas_values(request: OperatorRequest) -> list[float]:
+    """alpha_s at every (Q, nf) target with the couplings and running of the operator itself (as
+    ekobox's info files do), so that a tool using the set gets the alpha_s it was evolved with."""
     from eko import couplings
     from eko.io.runcards import masses
 
-    from replifold.theory.cards import eko_theory_card, operator_card_dict
-
-    theory = eko_theory_card(card)
-    method = operator_card_dict(card, [1.0e-3, 1.0], [card["Q0"] ** 2])["configs"]["evolution_method"]
+    theory, operator = eko_cards(request)
+    method = operator.configs.evolution_method
     running = couplings.Couplings(
         theory.couplings,
         theory.order,
@@ -54,10 +54,11 @@ def alphas_values(card, targets: Sequence[tuple[float, int]]) -> list[float]:
         hqm_scheme=theory.heavy.masses_scheme,
         thresholds_ratios=np.power(list(theory.heavy.matching_ratios), 2.0),
     )
-    return [float(4.0 * np.pi * running.a_s(q * q, nf_to=nf)) for q, nf in targets]
+    return [float(4.0 * np.pi * running.a_s(q * q, nf_to=nf)) for q, nf in request.targets]
 
 
-def qcd_metadata(card, blocks: Sequence[QBlock], targets: Sequence[tuple[float, int]]) -> QcdMetadata:
+def qcd_metadata(request: OperatorRequest, blocks: Sequence[QBlock]) -> QcdMetadata:
+    card = request.card
     order = card["PTOEKO"] if card["PTOEKO"] is not None else card["PTO"]
     return QcdMetadata(
         order_qcd=int(order),
@@ -66,8 +67,8 @@ def qcd_metadata(card, blocks: Sequence[QBlock], targets: Sequence[tuple[float, 
         quark_masses=(float(card["mc"]), float(card["mb"]), float(card["mt"])),
         num_flavors=max(block.nf for block in blocks),
         flavor_scheme="variable" if len({block.nf for block in blocks}) > 1 else "fixed",
-        alphas_q=tuple(q for q, _ in targets),
-        alphas_values=tuple(alphas_values(card, targets)),
+        alphas_q=tuple(q for q, _ in request.targets),
+        alphas_values=tuple(alphas_values(request)),
     )
 
 
@@ -120,15 +121,21 @@ def evolve_fit(fit_dir: Path, runcard: dict, cache: TheoryCache, name: str) -> E
 
     settings = EvolutionSettings.from_runcard(runcard)
     card = fit_theory(runcard)
+    replicas = selected_replicas(fit_dir)
     xgrid = export_xgrid(settings.xgrid)
     blocks = q_blocks(card, settings)
     request = operator_request(card, xgrid, blocks, settings.interpolation_degree)
+    clock = time.perf_counter()
     operator_path, computed = cached_operator(cache, request)
-    replicas = selected_replicas(fit_dir)
+    seconds = {"operator": time.perf_counter() - clock}
+    clock = time.perf_counter()
     xf0 = replica_xf(fit_dir, replicas, xgrid)
-    qcd = qcd_metadata(card, blocks, request.targets)
+    seconds["replicas"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    qcd = qcd_metadata(request, blocks)
     pids = set_flavours(qcd.num_flavors)
     evolved = evolve_blocks(xf0, operator_path, blocks, pids)
+    seconds["contraction"] = time.perf_counter() - clock
     info = set_info(
         f"replifold fit {name}: {len(replicas)} replicas evolved with NNPDF {card.describe()}",
         xgrid, np.concatenate([block.q for block in blocks]), pids, len(replicas) + 1, qcd,
@@ -136,4 +143,4 @@ def evolve_fit(fit_dir: Path, runcard: dict, cache: TheoryCache, name: str) -> E
     lhapdf_set = replica_set(name, xgrid, pids, [block.q for block in blocks], evolved, replicas, info)
     scales = (float(card["Q0"]), *(q for q in REPORT_SCALES if card["Q0"] < q <= settings.q_max))
     summary = summary_json(card, settings, request, blocks, lhapdf_set, sum_rule_table(lhapdf_set, scales))
-    return EvolvedFit(lhapdf_set, summary, operator_path, computed)
+    return EvolvedFit(lhapdf_set, summary, operator_path, computed, seconds)
