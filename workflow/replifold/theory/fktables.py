@@ -82,9 +82,10 @@ class FkTableRecipe:
 def _alphas(card: TheoryCard, mur2: np.ndarray, xir: float) -> list[float]:
     """``4 pi a_s`` at ``xir^2 mur2``, as pineko computes it (PineAPPL wants alpha_s, eko gives a_s)."""
     import eko
+    from eko.io.types import EvolutionMethod
 
     theory = eko_theory_card(card)
-    method = "iterate-exact" if card["ModEv"] == "EXA" else "truncated"
+    method = EvolutionMethod("iterate-exact" if card["ModEv"] == "EXA" else "truncated")
     couplings = eko.couplings.Couplings(
         theory.couplings,
         theory.order,
@@ -181,7 +182,7 @@ def read_fktable(path: str | Path, xgrid: np.ndarray) -> FkTableArrays:
     raw = np.asarray(table.table(), dtype=np.float64)  # (nbins, nchannels, nx_table)
     raw = raw / np.asarray(table.bin_normalizations(), dtype=np.float64)[:, None, None]
     nodes = np.asarray(table.x_grid(), dtype=np.float64)
-    pids = tuple(int(channel[0][0][0]) for channel in table.channels())
+    pids = tuple(int(channel[0]) for channel in table.channels())  # DIS: one pid per channel
     positions = []
     for x in nodes:
         match = np.flatnonzero(np.isclose(xgrid, x, rtol=X_MATCH_RTOL, atol=0.0))

@@ -18,7 +18,7 @@ import numpy as np
 
 from replifold.io import atomic_output
 from replifold.theory.cache import CacheKey, make_key
-from replifold.theory.cards import TheoryCard, yadism_theory
+from replifold.theory.cards import IDENTITY_KEYS, TheoryCard, yadism_theory
 
 GRID_FILE = "grid.pineappl.lz4"
 GRID_PACKAGES = ("yadism", "pineappl", "eko")  # eko: yadism's interpolation and matching atlas
@@ -83,8 +83,9 @@ def observables_card(observable: DisObservable, kinematics: DisKinematics, xgrid
 
 
 def grid_key(card: TheoryCard, observable: DisObservable, kinematics: DisKinematics, xgrid: Sequence[float]) -> CacheKey:
-    """Exactly what yadism is given, plus the versions that compute it."""
-    inputs = {"theory": yadism_theory(card), "observables": observables_card(observable, kinematics, xgrid)}
+    """Exactly what yadism is given (but the card's id and comment), plus the versions that compute it."""
+    theory = {k: v for k, v in yadism_theory(card).items() if k not in IDENTITY_KEYS}
+    inputs = {"theory": theory, "observables": observables_card(observable, kinematics, xgrid)}
     recipe = {
         "card": card.recipe(),
         "observable": asdict(observable),
