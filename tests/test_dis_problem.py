@@ -3,64 +3,32 @@ lands in ``Problem`` and ``data/dis``, t0 and closure-test pseudo-data, determin
 
 from __future__ import annotations
 
-import copy
-import hashlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from dis_stubs import DATASETS, small_dis_runcard
+from dis_stubs import stub_theory as stand_in_theory
+
 from replifold.closure.fktables import linear_predictions
 from replifold.closure.truth import make_truth
 from replifold.dis import build
 from replifold.dis.covariance import Uncertainties, covariance_of
-from replifold.dis.theory_plan import plan_from_runcard
 from replifold.errors import UserError
 from replifold.io import write_json, write_npz
 from replifold.problem import load_problem
-from replifold.runcard import expand_runcard, load_runcard
 from replifold.theory.cache import TheoryCache
-from replifold.theory.fktables import FkTableArrays
-
-REPO = Path(__file__).resolve().parents[1]
-DATASETS = [
-    {"dataset": "SLAC_NC_NOTFIXED_P_EM-F2", "frac": 0.75, "variant": "legacy"},
-    {"dataset": "HERA_CC_318GEV_EP-SIGMARED", "frac": 0.5, "variant": "legacy"},
-]
 
 
 @pytest.fixture(scope="module")
 def runcard() -> dict:
-    raw = load_runcard(REPO / "config" / "runcards" / "dis-real.yml")
-    raw["dataset_inputs"] = copy.deepcopy(DATASETS)
-    raw["replicas"], raw["replicas_per_job"] = 3, 3
-    return expand_runcard(raw)
-
-
-def _stub_fk(ndata: int, nx: int, seed: int) -> np.ndarray:
-    """Positive, F2-like tables: quarks weighted by x-nodes between 1e-3 and 1."""
-    rng = np.random.default_rng(seed)
-    fk = rng.uniform(0.0, 0.02, size=(ndata, 8, nx))
-    fk[:, :, :20] = 0.0
-    return fk
+    return small_dis_runcard()
 
 
 @pytest.fixture
 def stub_theory(monkeypatch, runcard):
-    """FK tables read from nowhere: one fixed random table per FK-table digest."""
-    plan = plan_from_runcard(runcard)
-    tables = {d.fktable.digest: _stub_fk(d.ndata, plan.xgrid.shape[0], k) for k, d in enumerate(plan.datasets)}
-
-    def require(self, key, filename, hint):
-        return Path("/stub") / key.digest
-
-    def read(path, xgrid):
-        return FkTableArrays(xgrid=xgrid, fk=tables[Path(path).name], q0=1.65, pids=())
-
-    monkeypatch.setattr(TheoryCache, "require", require)
-    monkeypatch.setattr(build, "read_fktable", read)
-    monkeypatch.setattr(build, "sha256_file", lambda path: hashlib.sha256(str(path).encode()).hexdigest())
-    return plan, tables
+    return stand_in_theory(monkeypatch, runcard)
 
 
 def test_real_data_problem(runcard, stub_theory, tmp_path):
