@@ -22,6 +22,7 @@ report: "rules/report/workflow.rst"
 
 
 include: "rules/common.smk"
+include: "rules/theory.smk"
 include: "rules/setup.smk"
 include: "rules/hyperopt.smk"
 include: "rules/fit.smk"

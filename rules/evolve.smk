@@ -12,15 +12,16 @@ rule evolve:
         fit_dir=fit_dir,
         outdir=lambda wildcards, output: os.path.dirname(output.summary),
         theory_cache=THEORY_CACHE,
+        numba=get_numba_env,
     log:
         fit_path("logs", "evolve.log"),
     benchmark:
         fit_path("benchmarks", "evolve.tsv")
     threads: 1
     resources:
-        mem_mb=config["mem_mb_evolve"],
-        runtime=config["runtime_evolve"],
+        mem_mb=MEM_THEORY,
+        runtime=RUNTIME_THEORY,
     conda:
         CONDA_ENV
     shell:
-        "replifold evolve {params.fit_dir:q} -o {params.outdir:q} --theory-cache {params.theory_cache:q} > {log:q} 2>&1"
+        "{params.numba}replifold evolve {params.fit_dir:q} -o {params.outdir:q} --theory-cache {params.theory_cache:q} > {log:q} 2>&1"

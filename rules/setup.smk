@@ -1,13 +1,16 @@
 rule setup_fit:
-    """Expand, validate and hash the runcard; generate the closure-test data."""
+    """Expand, validate and hash the runcard; generate the problem's data (closure test, or real data from FK tables)."""
     input:
         runcard=lambda wildcards: FITS[wildcards.fit].runcard,
+        fktables=get_fit_fktables,
+        t0=get_fit_t0,
     output:
         runcard=fit_path("runcard.yml"),
         sha256=fit_path("runcard.sha256"),
         data=directory(fit_path("data")),
     params:
         fit_dir=fit_dir,
+        theory=get_theory_option,
     log:
         fit_path("logs", "setup_fit.log"),
     benchmark:
@@ -19,4 +22,4 @@ rule setup_fit:
     conda:
         CONDA_ENV
     shell:
-        "replifold setup {input.runcard:q} -o {params.fit_dir:q} > {log:q} 2>&1"
+        "replifold setup {input.runcard:q} -o {params.fit_dir:q} {params.theory} > {log:q} 2>&1"

@@ -43,11 +43,27 @@ def test_layout_and_record(tmp_path):
     key = make_key("grid", {"x": [1.0]}, ["numpy"])
     assert store.path(key, "grid.pineappl.lz4") == tmp_path / "grid" / key.digest / "grid.pineappl.lz4"
     store.write_record(key)
-    assert read_json(store.record_path(key))["inputs"] == {"x": [1.0]}
+    record = read_json(store.record_path(key))
+    assert record["document"]["inputs"] == {"x": [1.0]} and record["digest"] == key.digest
+    assert store.read_record("grid", key.digest) == record
     with pytest.raises(UserError, match="replifold theory-grid"):
         store.require(key, "grid.pineappl.lz4", "run replifold theory-grid")
     store.path(key, "grid.pineappl.lz4").write_bytes(b"")
     assert store.has(key, "grid.pineappl.lz4")
+
+
+def test_recipe_is_recorded_but_not_hashed(tmp_path):
+    plain = make_key("grid", {"x": [1.0]}, ["numpy"])
+    with_recipe = make_key("grid", {"x": [1.0]}, ["numpy"], recipe={"card": {"PTO": 1}})
+    assert plain.digest == with_recipe.digest
+    store = TheoryCache(tmp_path)
+    store.write_record(with_recipe)
+    assert store.read_record("grid", plain.digest)["recipe"] == {"card": {"PTO": 1}}
+
+
+def test_missing_record_names_the_planning_verb(tmp_path):
+    with pytest.raises(UserError, match="theory-plan"):
+        TheoryCache(tmp_path).read_record("grid", "0" * cache.DIGEST_LENGTH)
 
 
 def test_missing_package_is_a_user_error():

@@ -16,7 +16,11 @@ from replifold import __version__
 from replifold.errors import UserError
 
 VERBS: dict[str, tuple[str, str]] = {
-    "setup": ("replifold.commands.setup", "expand and validate a runcard and generate its closure-test data"),
+    "setup": ("replifold.commands.setup", "expand and validate a runcard and generate its problem data (closure test or real data)"),
+    "theory-plan": ("replifold.commands.theory_plan", "plan the theory a real-data runcard needs in the theory cache (--build: compute it)"),
+    "theory-grid": ("replifold.commands.theory_grid", "compute a planned yadism DIS grid of the theory cache"),
+    "theory-operator": ("replifold.commands.theory_operator", "compute a planned eko evolution operator (a group of scales) of the theory cache"),
+    "fktable": ("replifold.commands.fktable", "combine a planned FK table's grid and operators into the FK table"),
     "fit": ("replifold.commands.fit", "train a batch of replicas stacked in one model"),
     "split": ("replifold.commands.split", "split a trained batch into per-replica outputs"),
     "suggest": ("replifold.commands.suggest", "propose the hyperparameters of one hyperopt round"),

@@ -14,8 +14,10 @@ from typing import Any
 
 from replifold import seeding
 from replifold.io import read_json
+from replifold.runcard import filterseed
 
-PACKAGES = ("replifold", "tensorflow", "keras", "numpy", "hyperopt", "h5py", "snakemake", "matplotlib", "pyyaml", "jsonschema")
+PACKAGES = ("replifold", "tensorflow", "keras", "numpy", "hyperopt", "h5py", "snakemake", "matplotlib", "pyyaml", "jsonschema",
+            "nnpdf-data", "yadism", "eko", "pineappl", "pineko")
 
 
 def package_versions() -> dict[str, str | None]:
@@ -44,15 +46,16 @@ def batch_layout(runcard: dict[str, Any]) -> list[list[int]]:
 def seeds(fit_dir: Path, runcard: dict[str, Any]) -> dict[str, Any]:
     nnseed = int(runcard["nnseed"])
     scan = runcard.get("hyperopt")
+    level1 = filterseed(runcard)
     out: dict[str, Any] = {
         "runcard": {
-            "filterseed": runcard["closure"]["filterseed"],
+            "filterseed": level1,
             "mcseed": runcard["mcseed"],
             "trvlseed": runcard["trvlseed"],
             "nnseed": nnseed,
             "hyperopt.seed": scan["seed"] if scan else None,
         },
-        "level1": seeding.level1_seed(runcard["closure"]["filterseed"]),
+        "level1": None if level1 is None else seeding.level1_seed(level1),
         "fit_batch_jobs": {
             f"{batch[0]}-{batch[-1]}": seeding.job_seed(nnseed, batch_first_replica=batch[0]) for batch in batch_layout(runcard)
         },

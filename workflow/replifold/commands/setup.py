@@ -24,14 +24,36 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("runcard", type=Path, help="the runcard (YAML); the fit is named after its file stem")
     parser.add_argument("-o", "--output", dest="outdir", type=Path, required=True, help="the fit directory")
     parser.add_argument(
+        "--theory-cache",
+        type=Path,
+        help="problem: dis: the theory cache holding the FK tables (built by theory-grid, theory-operator, fktable)",
+    )
+    parser.add_argument(
         "--force",
         action="store_true",
         help="replace the runcard and data of an OUTDIR set up from a different runcard",
     )
 
 
+def _write_problem(expanded: dict, data_dir: Path, theory_cache: Path | None) -> None:
+    """The problem's data, by the generator of the runcard's problem."""
+    problem = expanded["problem"]
+    if problem == "closure":
+        from replifold.closure.generate import write_problem
+
+        write_problem(expanded, data_dir)
+    elif problem == "dis":
+        from replifold.dis.build import write_problem
+        from replifold.theory.cache import TheoryCache
+
+        if theory_cache is None:
+            raise UserError("a problem: dis runcard needs --theory-cache DIR (the folder of its FK tables)")
+        write_problem(expanded, data_dir, TheoryCache(theory_cache))
+    else:
+        raise UserError(f"problem: {problem} has no data generator in this version of replifold")
+
+
 def run(args: argparse.Namespace) -> int:
-    from replifold.closure.generate import write_problem
     from replifold.runcard import dump_runcard, expand_runcard, fit_name, load_runcard, runcard_sha256
 
     expanded = expand_runcard(load_runcard(args.runcard), source=str(args.runcard))
@@ -55,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
 
     atomic_write_text(outdir / HASH_NAME, f"{digest}  {RUNCARD_NAME}\n")
     atomic_write_text(outdir / RUNCARD_NAME, text)
-    write_problem(expanded, outdir / DATA_NAME)
+    _write_problem(expanded, outdir / DATA_NAME, args.theory_cache)
     _print_summary(fit_name(args.runcard), expanded, outdir)
     return 0
 

@@ -35,6 +35,7 @@ def load_evolved(fit_dir: Path) -> EvolvedSet | None:
 @dataclass(frozen=True, eq=False)
 class ReportInputs:
     name: str
+    fit_dir: Path
     runcard: dict[str, Any]
     problem: Problem
     replicas: list[ReplicaOutput]
@@ -70,6 +71,7 @@ def load_inputs(fit_dir: Path) -> ReportInputs:
         best = read_json(_require(fit_dir / "hyperopt" / "best.json", f"replifold collect {fit_dir}"))
     return ReportInputs(
         name=fit_dir.name,
+        fit_dir=fit_dir,
         runcard=runcard,
         problem=load_problem(fit_dir / "data"),
         replicas=load_replicas(fit_dir, range(1, runcard["replicas"] + 1)),

@@ -8,16 +8,21 @@ compute it; any change of these gives a new key, and nothing else does. Entries 
 modified once written, so concurrent fits can share a cache, and a stale entry cannot exist:
 at worst an unused one stays behind.
 
+Beside the hashed document a key carries a *recipe*: what the code that computes the entry
+needs, in the form it needs it (e.g. the theory card rather than eko's runcards made from it).
+The recipe is not hashed; whoever computes the entry rebuilds the key from the recipe and
+checks that the digest is the same, so a recipe cannot describe another entry than its own.
+
 Layout::
 
-    <cache>/<kind>/<digest>/key.json   the hashed document (what this entry is, for humans)
+    <cache>/<kind>/<digest>/key.json   {"digest", "document" (hashed), "recipe"}: what this entry is
     <cache>/<kind>/<digest>/<file>     the entry's files, e.g. grid.pineappl.lz4
 
 Interface used by other parts of replifold (keep it stable):
 
-* ``make_key(kind, inputs, packages) -> CacheKey``
+* ``make_key(kind, inputs, packages, recipe=None) -> CacheKey``
 * ``TheoryCache(root).path(key, filename)``, ``.dir(key)``, ``.write_record(key)``,
-  ``.require(key, filename, hint)``
+  ``.read_record(kind, digest)``, ``.require(key, filename, hint)``
 * ``package_versions(names)``
 """
 
@@ -31,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from replifold.errors import UserError
-from replifold.io import dumps_json, write_json
+from replifold.io import dumps_json, read_json, write_json
 
 #: Bump when replifold changes how it computes or stores an entry for the same inputs and
 #: package versions: every key changes with it, so old entries are never read by new code.
@@ -54,18 +59,25 @@ def package_versions(names: Sequence[str]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class CacheKey:
-    """An entry's kind, its digest and the document the digest was computed from."""
+    """An entry's kind, its digest, the document the digest was computed from, and its recipe."""
 
     kind: str
     digest: str
     document: Mapping[str, Any]
+    recipe: Mapping[str, Any] | None = None
 
     def __str__(self) -> str:
         return f"{self.kind}/{self.digest}"
 
+    def record(self) -> dict[str, Any]:
+        return {"digest": self.digest, "document": self.document, "recipe": self.recipe}
 
-def make_key(kind: str, inputs: Mapping[str, Any], packages: Sequence[str]) -> CacheKey:
-    """The key of an entry of ``kind`` computed from ``inputs`` (JSON-able) by ``packages``."""
+
+def make_key(
+    kind: str, inputs: Mapping[str, Any], packages: Sequence[str], recipe: Mapping[str, Any] | None = None
+) -> CacheKey:
+    """The key of an entry of ``kind`` computed from ``inputs`` (JSON-able) by ``packages``;
+    ``recipe`` (JSON-able, not hashed) is what computing the entry needs."""
     if not kind or "/" in kind:
         raise ValueError(f"invalid cache kind {kind!r}")
     document = {
@@ -76,7 +88,7 @@ def make_key(kind: str, inputs: Mapping[str, Any], packages: Sequence[str]) -> C
     }
     text = dumps_json(document)  # canonical: sorted keys, fixed float repr
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
-    return CacheKey(kind, digest, document)
+    return CacheKey(kind, digest, document, recipe)
 
 
 @dataclass(frozen=True)
@@ -94,12 +106,31 @@ class TheoryCache:
     def path(self, key: CacheKey, filename: str) -> Path:
         return self.dir(key) / filename
 
+    def entry_path(self, kind: str, digest: str, filename: str) -> Path:
+        """Where an entry's file is, knowing only its kind and digest."""
+        return self.root / kind / digest / filename
+
     def record_path(self, key: CacheKey) -> Path:
         return self.path(key, RECORD_NAME)
 
     def write_record(self, key: CacheKey) -> Path:
-        """Write ``key.json`` beside the entry's files (atomically; the same bytes every time)."""
-        return write_json(self.record_path(key), key.document)
+        """Write ``key.json`` beside the entry's files (atomically; the same bytes every time), unless
+        it is there already: its content is fixed by the digest, and leaving it untouched keeps
+        its modification time, which workflow managers compare."""
+        path = self.record_path(key)
+        if not path.is_file():
+            write_json(path, key.record())
+        return path
+
+    def read_record(self, kind: str, digest: str) -> dict[str, Any]:
+        """The ``key.json`` of an entry, or a ``UserError`` saying how entries are planned."""
+        path = self.entry_path(kind, digest, RECORD_NAME)
+        if not path.is_file():
+            raise UserError(
+                f"theory cache {self.root} has no {kind} entry {digest} ({path} is missing); "
+                "plan the runcard's theory first with 'replifold theory-plan RUNCARD --theory-cache DIR'"
+            )
+        return read_json(path)
 
     def has(self, key: CacheKey, filename: str) -> bool:
         return self.path(key, filename).is_file()

@@ -10,7 +10,8 @@ Interface used by other parts of replifold (keep it stable):
 
 * ``load_theory_card(theory_id, overrides=None) -> TheoryCard``
 * ``theory_card_from_runcard(section) -> TheoryCard`` (``theory: {id: ..., <key>: <value>}``)
-* ``TheoryCard.values`` / ``card[key]`` / ``TheoryCard.canonical()``
+* ``TheoryCard.values`` / ``card[key]`` / ``TheoryCard.canonical()``; ``recipe()`` /
+  ``TheoryCard.from_recipe()`` (the card in a theory-cache recipe)
 * ``yadism_theory(card) -> dict``: the card for ``yadism.run_yadism``;
 * ``check_dis_scheme(card)``: a ``UserError`` naming what yadism supports if it cannot compute
   the card's heavy-quark scheme;
@@ -93,6 +94,18 @@ class TheoryCard:
         so cache keys hash this, not the id.
         """
         return {k: _plain(v) for k, v in sorted(self.values.items()) if k not in IDENTITY_KEYS}
+
+    def recipe(self) -> dict[str, Any]:
+        """The card as a cache recipe stores it (``from_recipe`` gives it back)."""
+        return {"id": self.id, "overrides": {k: _plain(v) for k, v in self.overrides}, "values": self.canonical()}
+
+    @classmethod
+    def from_recipe(cls, recipe: Mapping[str, Any]) -> TheoryCard:
+        """The card of a cache recipe: its values as they were validated when the entry was planned."""
+        values = {k: recipe["values"].get(k) for k in card_keys()}
+        values["ID"] = int(recipe["id"])
+        values["Comments"] = ""
+        return cls(id=int(recipe["id"]), overrides=tuple(sorted(recipe["overrides"].items())), values=values)
 
     def describe(self) -> str:
         shown = ", ".join(f"{k}={v!r}" for k, v in self.overrides)
