@@ -9,6 +9,7 @@ reader, which the report and 'replifold compare' use.
 from __future__ import annotations
 
 import io
+import shutil
 import tarfile
 
 import numpy as np
@@ -259,3 +260,19 @@ def test_compare_names_what_is_missing(tmp_path, capsys):
     (tmp_path / "fit").mkdir()
     assert main(["compare", str(tmp_path / "fit"), str(tmp_path / "fit"), "-o", str(tmp_path / "out")]) == 2
     assert "run 'replifold evolve" in capsys.readouterr().err
+
+
+def test_the_archive_keeps_the_set_and_its_summary_but_not_timings(tmp_path, written):
+    from replifold.archive.members import archived_files
+
+    fit_dir = tmp_path / "fit"
+    for name in ("data", "fit", "postfit", "report"):
+        (fit_dir / name).mkdir(parents=True)
+        (fit_dir / name / "x.json").write_text("{}\n")
+    for name in ("runcard.yml", "runcard.sha256"):
+        (fit_dir / name).write_text("\n")
+    shutil.copytree(written, fit_dir / "lhapdf" / NAME)
+    for name in ("evolution.json", "evolution.timing.json"):
+        (fit_dir / "lhapdf" / name).write_text("{}\n")
+    kept = [f for f in archived_files(fit_dir) if f.startswith("lhapdf/")]
+    assert kept == sorted(["lhapdf/evolution.json", *(f"lhapdf/{NAME}/{p.name}" for p in written.iterdir())])
