@@ -18,24 +18,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from replifold.closure.request import XGridSettings  # the same four numbers as the closure's training grid
 from replifold.errors import RuncardError, UserError
 
 CLOSURE_THEORY_ID = 40_000_001
 
 
 @dataclass(frozen=True)
-class XGridSettings:
-    """The export x-grid: ``n_small`` knots log-spaced on [x_min, x_switch), ``n_large`` linear on [x_switch, 1]."""
-
-    n_small: int
-    n_large: int
-    x_min: float
-    x_switch: float
-
-
-@dataclass(frozen=True)
 class EvolutionSettings:
-    xgrid: XGridSettings
+    xgrid: XGridSettings  # the export grid: n_small knots log-spaced on [x_min, x_switch), n_large linear on [x_switch, 1]
     q_points: int  # Q knots from Q0 to q_max before the thresholds split them into blocks
     q_max: float  # [GeV]
     interpolation_degree: int  # of eko's log-x interpolation polynomials
