@@ -160,6 +160,7 @@ def test_values_at_random_points_are_the_evolution_within_interpolation_toleranc
     scale = np.abs(reference).max(axis=(0, 1), keepdims=True)  # per flavour
     difference = np.abs(theirs - reference) / np.maximum(scale, 1e-12)
     record_property("max_relative_difference", float(difference.max()))
+    print(f"pdfflow - eko at {x.size} random (x, Q): max |difference| / max |x f| per flavour = {difference.max():.3g}")
     assert summary["xgrid"]["points"] == 50
     # 10 Q knots over 5 decades: LHAPDF's cubic in log Q^2 against eko at the scale itself
     assert difference.max() < 1e-2, difference.max()
@@ -179,6 +180,8 @@ def test_sum_rules_hold_on_the_evolved_grids_at_three_scales(evolved, pdfflow_se
         np.testing.assert_allclose(rules["dv"], 1.0, atol=1e-3)
         np.testing.assert_allclose(rules["sv"], 0.0, atol=1e-3)
     record_property("sum_rules", found)
+    for q, rules in found.items():
+        print(f"Q = {q:g} GeV: " + ", ".join(f"{k} {np.mean(v):.6f} ± {np.std(v):.1e}" for k, v in rules.items()))
     summary = read_json(fit_dir / "lhapdf" / "evolution.json")
     assert [row["q"] for row in summary["sum_rules"]] == [1.65, 10.0, 100.0]
 

@@ -36,6 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import time
 
+    from replifold import seeding
     from replifold.evolution.evolve import evolve_fit
     from replifold.io import write_json
     from replifold.lhapdf.writer import write_set
@@ -47,6 +48,14 @@ def run(args: argparse.Namespace) -> int:
     if not runcard_path.is_file():
         raise UserError(f"{args.fit_dir} is not a fit directory (no runcard.yml); run 'replifold setup' first")
     runcard = expand_runcard(load_runcard(runcard_path), source=str(runcard_path))
+    # the networks are evaluated as training left them: same precision and thread pools
+    parallelism = runcard["parallelism"]
+    seeding.set_initial_state(
+        seeding.job_seed(int(runcard["nnseed"])),
+        intra_op_threads=int(parallelism["intra_op_threads"]),
+        inter_op_threads=int(parallelism["inter_op_threads"]),
+        double_precision=bool(runcard["double_precision"]),
+    )
     outdir = args.outdir or args.fit_dir / LHAPDF_DIR
     name = args.fit_dir.resolve().name
     cache = TheoryCache(args.theory_cache or default_theory_cache())
