@@ -94,7 +94,9 @@ def test_the_set_has_the_selected_replicas_renumbered_and_their_mean(evolved):
     assert lhapdf_set.x[0] == 1e-9 and lhapdf_set.x[-1] == 1.0
     assert lhapdf_set.blocks[0].q[0] == 1.65 and lhapdf_set.blocks[-1].q[-1] == 1e5
     for block in lhapdf_set.blocks:
-        np.testing.assert_allclose(block.xf[0], block.xf[1:].mean(axis=0), rtol=1e-7, atol=1e-12)
+        # members are written with 9 significant digits: the mean of the written replicas is member 0
+        # within that rounding, relative to the largest values (members can cancel in the mean)
+        np.testing.assert_allclose(block.xf[0], block.xf[1:].mean(axis=0), rtol=1e-7, atol=1e-8 * np.abs(block.xf).max())
 
 
 def test_at_q0_the_set_is_the_fitted_network(evolved, fit):
@@ -106,7 +108,9 @@ def test_at_q0_the_set_is_the_fitted_network(evolved, fit):
     for member, replica in enumerate(SELECTED, start=1):
         for name, pid in FITTED.items():
             expected = network[REPLICAS.index(replica), FLAVOURS.index(name)]
-            np.testing.assert_allclose(at_q0[member, :, lhapdf_set.pids.index(pid)], expected, rtol=1e-6, atol=1e-9)
+            # eko's operator at Q0 is the identity up to its Mellin inversion (~1e-8 of the largest flavour)
+            scale = np.abs(network[REPLICAS.index(replica)]).max()
+            np.testing.assert_allclose(at_q0[member, :, lhapdf_set.pids.index(pid)], expected, rtol=1e-6, atol=1e-7 * scale)
         np.testing.assert_allclose(at_q0[member, :, lhapdf_set.pids.index(-4)], at_q0[member, :, lhapdf_set.pids.index(4)])
         np.testing.assert_array_equal(at_q0[member, :, lhapdf_set.pids.index(5)], 0.0)
 
