@@ -206,7 +206,12 @@ def theory_entry(kind: str, filename: str) -> str:
 
 
 def theory_log(kind: str, suffix: str) -> str:
-    return os.path.join(THEORY_CACHE, "logs", kind, "{digest}" + suffix)
+    return os.path.join(THEORY_CACHE, "logs", kind, f"{{digest}}{suffix}")
+
+
+def get_theory_cache_root(wildcards, output) -> str:
+    """The theory cache folder, from an entry's output path ``<cache>/<kind>/<digest>/<file>``."""
+    return os.path.dirname(os.path.dirname(os.path.dirname(output[0])))
 
 
 def get_numba_env(wildcards) -> str:

@@ -10,7 +10,7 @@ rule theory_grid:
     output:
         theory_entry("grid", GRID_FILE),
     params:
-        cache=THEORY_CACHE,
+        cache=get_theory_cache_root,
         numba=get_numba_env,
     log:
         theory_log("grid", ".log"),
@@ -33,7 +33,7 @@ rule theory_operator:
     output:
         theory_entry("operator", OPERATOR_FILE),
     params:
-        cache=THEORY_CACHE,
+        cache=get_theory_cache_root,
         numba=get_numba_env,
     log:
         theory_log("operator", ".log"),
@@ -57,7 +57,7 @@ rule fktable:
     output:
         theory_entry("fktable", FKTABLE_FILE),
     params:
-        cache=THEORY_CACHE,
+        cache=get_theory_cache_root,
         operators=get_fktable_operators,
     log:
         theory_log("fktable", ".log"),

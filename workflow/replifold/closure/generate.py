@@ -21,14 +21,14 @@ from replifold.closure.fktables import (
     hadronic_fk,
     hadronic_x,
     linear_predictions,
-    positivity_fk,
+    positivity_sets,
 )
 from replifold.closure.grids import POWER, make_integration_grid, make_xgrid
-from replifold.closure.pseudodata import level1_data, replica_data, training_masks
+from replifold.closure.pseudodata import level1_data, monte_carlo
 from replifold.closure.request import ClosureRequest
 from replifold.closure.truth import COMPONENTS, Truth, make_truth
 from replifold.errors import RuncardError
-from replifold.problem import Dataset, PositivitySet, Problem, save_problem
+from replifold.problem import Dataset, Problem, save_problem
 
 DESCRIPTION = (
     "replifold built-in closure test: analytic truth A x^a (1-x)^b (1 + c sqrt(x) + d x) per component "
@@ -91,27 +91,23 @@ def build_problem(request: ClosureRequest) -> tuple[Problem, dict[str, np.ndarra
         )
         offset += theory.shape[0]
 
-    positivity = []
-    for name in request.positivity:
-        spec = catalogue.positivity_spec(name)
-        positivity.append(PositivitySet(name=name, fk=positivity_fk(spec, xgrid), kinematics=spec.kinematics()))
-
-    replica_ids = np.asarray(request.replica_ids, dtype=np.int64)
     indices = [catalogue.dataset_index(d.name) for d in datasets]
+    replica_ids, replicas, masks = monte_carlo(
+        central_all, cholesky, [d.ndata for d in datasets], [d.frac for d in datasets], indices,
+        request.mcseed, request.trvlseed, request.replica_ids, request.genrep,
+    )
     problem = Problem(
         xgrid=xgrid,
         integration_x=integration_x,
         integration_w=integration_w,
         truth_xf=truth_xf,
         datasets=tuple(datasets),
-        positivity=tuple(positivity),
+        positivity=positivity_sets(request.positivity, xgrid),
         folds=request.folds,
         covmat=covmat,
         replica_ids=replica_ids,
-        replica_data=replica_data(central_all, cholesky, request.mcseed, request.replica_ids, request.genrep),
-        training_mask=training_masks(
-            [d.ndata for d in datasets], [d.frac for d in datasets], indices, request.trvlseed, request.replica_ids
-        ),
+        replica_data=replicas,
+        training_mask=masks,
         meta=_meta(request, truth, indices),
     )
     truth_extra = {

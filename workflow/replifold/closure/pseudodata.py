@@ -65,3 +65,22 @@ def training_masks(
             for r in replica_ids
         ]
     )
+
+
+def monte_carlo(
+    central: np.ndarray,
+    cholesky: np.ndarray,
+    sizes: Sequence[int],
+    fracs: Sequence[float],
+    dataset_indices: Sequence[int],
+    mcseed: int,
+    trvlseed: int,
+    replica_ids: Sequence[int],
+    genrep: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Replica numbers, their data (nrep, ndata) and training masks (nrep, ndata), as ``Problem`` holds them."""
+    return (
+        np.asarray(replica_ids, dtype=np.int64),
+        replica_data(central, cholesky, mcseed, replica_ids, genrep),
+        training_masks(sizes, fracs, dataset_indices, trvlseed, replica_ids),
+    )

@@ -57,9 +57,6 @@ class ClosureRequest:
                 allowed="an integer >= 16",
             )
         datasets = _dataset_inputs(runcard["dataset_inputs"])
-        replicas = int(runcard["replicas"])
-        if "hyperopt" in runcard and runcard["hyperopt"] is not None:
-            replicas = max(replicas, int(runcard["hyperopt"]["replicas"]))
         return cls(
             filterseed=int(closure["filterseed"]),
             fakenoise=bool(closure["fakenoise"]),
@@ -70,9 +67,17 @@ class ClosureRequest:
             mcseed=int(runcard["mcseed"]),
             trvlseed=int(runcard["trvlseed"]),
             genrep=bool(runcard["genrep"]),
-            replica_ids=tuple(range(1, replicas + 1)),
+            replica_ids=replica_numbers(runcard),
             folds=fold_partitions(runcard.get("kfold") or {}, [d.name for d in datasets]),
         )
+
+
+def replica_numbers(runcard: Mapping[str, Any]) -> tuple[int, ...]:
+    """Replicas 1..N with data: the fit's, or more if the hyperopt scan trains more per trial."""
+    replicas = int(runcard["replicas"])
+    if runcard.get("hyperopt"):
+        replicas = max(replicas, int(runcard["hyperopt"]["replicas"]))
+    return tuple(range(1, replicas + 1))
 
 
 def _check_xgrid(grid: XGridSettings) -> None:

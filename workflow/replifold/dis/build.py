@@ -33,10 +33,9 @@ from typing import Any
 import numpy as np
 
 from replifold import seeding
-from replifold.closure import catalogue
-from replifold.closure.fktables import linear_predictions, positivity_fk
+from replifold.closure.fktables import linear_predictions, positivity_sets
 from replifold.closure.grids import POWER, make_integration_grid
-from replifold.closure.pseudodata import level1_data, replica_data, training_masks
+from replifold.closure.pseudodata import level1_data, monte_carlo
 from replifold.closure.truth import make_truth
 from replifold.dis.cfactors import cfactor_values
 from replifold.dis.covariance import Uncertainties, covariance_of, decompose
@@ -45,7 +44,7 @@ from replifold.dis.t0 import t0_xf
 from replifold.dis.theory_plan import DatasetTheory, TheoryPlan, plan_theory
 from replifold.errors import UserError
 from replifold.io import sha256_file, write_json, write_npz
-from replifold.problem import Dataset, PositivitySet, Problem, save_problem
+from replifold.problem import Dataset, Problem, save_problem
 from replifold.theory.cache import TheoryCache
 from replifold.theory.fktables import FKTABLE_FILE, read_fktable
 
@@ -170,26 +169,23 @@ def build_problem(runcard: Mapping[str, Any], cache: TheoryCache) -> tuple[Probl
             )
         )
 
-    positivity = [
-        PositivitySet(name=name, fk=positivity_fk(catalogue.positivity_spec(name), xgrid),
-                      kinematics=catalogue.positivity_spec(name).kinematics())
-        for name in request.positivity
-    ]
     integration_x, integration_w = make_integration_grid(INTEGRATION_POINTS)
-    replica_ids = np.asarray(request.replica_ids, dtype=np.int64)
-    indices = [d.catalogue_index for d in data]
+    replica_ids, replicas, masks = monte_carlo(
+        central_all, cholesky, sizes, [d.frac for d in data], [d.catalogue_index for d in data],
+        request.mcseed, request.trvlseed, request.replica_ids, request.genrep,
+    )
     problem = Problem(
         xgrid=xgrid,
         integration_x=integration_x,
         integration_w=integration_w,
         truth_xf=truth_xf,
         datasets=tuple(datasets),
-        positivity=tuple(positivity),
+        positivity=positivity_sets(request.positivity, xgrid),
         folds=request.folds,
         covmat=fitted,
         replica_ids=replica_ids,
-        replica_data=replica_data(central_all, cholesky, request.mcseed, request.replica_ids, request.genrep),
-        training_mask=training_masks(sizes, [d.frac for d in data], indices, request.trvlseed, request.replica_ids),
+        replica_data=replicas,
+        training_mask=masks,
         meta=_meta(request, plan, data),
     )
     extra = {

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from replifold.closure.request import fold_partitions, positivity_inputs
+from replifold.closure.request import fold_partitions, positivity_inputs, replica_numbers
 from replifold.dis.commondata import dataset_entry
 from replifold.dis.cuts import DisCuts
 from replifold.dis.observables import CATALOGUE
@@ -64,9 +64,6 @@ class DisRequest:
         datasets = dataset_inputs(runcard["dataset_inputs"])
         cuts = runcard["datacuts"]
         closure = runcard.get("closuretest")
-        replicas = int(runcard["replicas"])
-        if runcard.get("hyperopt"):
-            replicas = max(replicas, int(runcard["hyperopt"]["replicas"]))
         t0fit = cuts.get("t0fit")
         return cls(
             datasets=datasets,
@@ -78,7 +75,7 @@ class DisRequest:
             mcseed=int(runcard["mcseed"]),
             trvlseed=int(runcard["trvlseed"]),
             genrep=bool(runcard["genrep"]),
-            replica_ids=tuple(range(1, replicas + 1)),
+            replica_ids=replica_numbers(runcard),
             folds=fold_partitions(runcard.get("kfold") or {}, [d.name for d in datasets]),
         )
 

@@ -151,6 +151,8 @@ def compute_fktable(card: TheoryCard, grid_path: str | Path, operator_paths: Seq
         fktable.set_metadata("eko_version", operators[0].metadata.version)
         fktable.set_metadata("eko_theory_card", json.dumps(operators[0].theory_card.raw, sort_keys=True))
         fktable.set_metadata("eko_operator_card", json.dumps(operators[0].operator_card.raw, sort_keys=True))
+        mugrids = [o.operator_card.raw["mugrid"] for o in operators]
+        fktable.set_metadata("replifold_operator_mugrids", json.dumps(mugrids))  # one eko file per group of scales
     fktable.set_metadata("theory_card", json.dumps(card.canonical(), sort_keys=True))
     fktable.set_metadata("replifold_theory_id", str(card.id))
     with atomic_output(path, suffix=".pineappl.lz4") as tmp:
