@@ -108,9 +108,9 @@ def test_at_q0_the_set_is_the_fitted_network(evolved, fit):
     for member, replica in enumerate(SELECTED, start=1):
         for name, pid in FITTED.items():
             expected = network[REPLICAS.index(replica), FLAVOURS.index(name)]
-            # eko's operator at Q0 is the identity up to its Mellin inversion (~1e-8 of the largest flavour)
+            # eko's operator at Q0 is the identity up to its Mellin inversion, integrated to epsrel = 1e-5
             scale = np.abs(network[REPLICAS.index(replica)]).max()
-            np.testing.assert_allclose(at_q0[member, :, lhapdf_set.pids.index(pid)], expected, rtol=1e-6, atol=1e-7 * scale)
+            np.testing.assert_allclose(at_q0[member, :, lhapdf_set.pids.index(pid)], expected, rtol=1e-5, atol=2e-5 * scale)
         np.testing.assert_allclose(at_q0[member, :, lhapdf_set.pids.index(-4)], at_q0[member, :, lhapdf_set.pids.index(4)])
         np.testing.assert_array_equal(at_q0[member, :, lhapdf_set.pids.index(5)], 0.0)
 
