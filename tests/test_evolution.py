@@ -198,7 +198,7 @@ def test_a_second_evolve_reads_the_operator_from_the_cache_and_writes_the_same_b
     shutil.copytree(fit_dir, copy, ignore=shutil.ignore_patterns("lhapdf"))
     capsys.readouterr()
     assert main(["evolve", str(copy), "--theory-cache", str(cache)]) == 0
-    assert "from the cache" in capsys.readouterr().out
+    assert "from the cache" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in (copy / "lhapdf" / FIT).iterdir()} == before
     assert read_json(copy / "lhapdf" / "evolution.timing.json")["operator_computed"] is False
     assert (copy / "lhapdf" / "evolution.json").read_bytes() == (fit_dir / "lhapdf" / "evolution.json").read_bytes()
