@@ -61,3 +61,16 @@ def test_built_theory_is_not_rebuilt(snakemake, tmp_path):
     other = _tiny_dis(tmp_path, "other-fit")  # another fit of the same data and theory
     counts = _plan(snakemake, tmp_path, other).job_counts()
     assert not set(THEORY_RULES) & set(counts)
+
+
+def test_t0_fit_of_the_same_run_comes_first(snakemake, tmp_path):
+    first = _tiny_dis(tmp_path, "first")
+    second = _tiny_dis(tmp_path, "second")
+    card = yaml.safe_load(second.read_text(encoding="utf-8"))
+    card["datacuts"]["t0fit"] = "results/first"
+    second.write_text(yaml.safe_dump(card, sort_keys=False), encoding="utf-8")
+    run = _plan(snakemake, tmp_path, first, second)
+    setup = [block for block in run.output.split("rule setup_fit:")[1:] if "results/second/runcard.yml" in block][0]
+    inputs = setup.split("output:")[0]
+    assert "results/first/postfit/selected.json" in inputs
+    assert "results/first/fit/replica_2/grid.npz" in inputs
