@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -15,5 +18,5 @@ def run(args: argparse.Namespace) -> int:
     from replifold.theory.cache import TheoryCache
     from replifold.theory.entries import build_grid
 
-    print(f"grid {build_grid(TheoryCache(args.theory_cache), args.digest).describe()}")
+    log.info("grid %s", build_grid(TheoryCache(args.theory_cache), args.digest).describe())
     return 0

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -12,18 +15,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import logging
-    import sys
-
+    from replifold import logs
     from replifold.theory.cache import TheoryCache
-
-    # eko reports each evolution segment and matching it computes: the job log's progress
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
-    eko_logger = logging.getLogger("eko")
-    eko_logger.addHandler(handler)
-    eko_logger.setLevel(logging.INFO)
     from replifold.theory.entries import build_operator
 
-    print(f"operator {build_operator(TheoryCache(args.theory_cache), args.digest).describe()}")
+    logs.forward("eko")  # each evolution segment and matching eko computes: the job log's progress
+    log.info("operator %s", build_operator(TheoryCache(args.theory_cache), args.digest).describe())
     return 0
