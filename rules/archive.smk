@@ -9,6 +9,7 @@ rule archive:
         replicas=get_replica_fits,
         postfit=str(PATTERN.selected_json),
         report=str(PATTERN.report_html),
+        lhapdf=get_lhapdf_set,
     output:
         tarball=str(PATTERN.tarball),
         manifest=str(PATTERN.manifest),

@@ -37,6 +37,7 @@ PATTERN = FitLayout(os.path.join(RESULTS, "{fit}"))
 class Fit:
     name: str
     runcard: str
+    expanded: dict
     plan: FitPlan
     layout: FitLayout
 
@@ -81,7 +82,7 @@ def _plan(runcard: str) -> Fit:
     layout = FitLayout(os.path.join(RESULTS, name))
     text = dump_runcard(card)
     write_runcard_files(card, text, runcard_sha256(text), layout)
-    return Fit(name, path, FitPlan.from_runcard(card), layout)
+    return Fit(name, path, card, FitPlan.from_runcard(card), layout)
 
 
 def _fits(runcards) -> dict[str, Fit]:
@@ -250,3 +251,108 @@ def get_runtime_training(wildcards, attempt) -> int:
 
 def get_runtime_other(wildcards, attempt) -> int:
     return config["runtime_other"] * attempt
+
+
+# --- Theory of real-data fits (problem: dis): planned here, built by rules/theory.smk ----------
+# Every grid, operator and FK table a fit needs is an entry of the shared theory cache, named by
+# a content hash; planning writes each entry's key.json, which its rule takes as input, so a
+# second fit needing the same entries finds them built (snakemake -n lists no theory job).
+
+from replifold.dis.workflow import plan_workflow_theory
+from replifold.theory.cache import TheoryCache
+from replifold.theory.fktables import FKTABLE_FILE
+from replifold.theory.grids import GRID_FILE
+from replifold.theory.operators import OPERATOR_FILE
+
+THEORY_CACHE = config["theory_cache"]
+THEORY = plan_workflow_theory(
+    {fit.name: fit.expanded for fit in FITS.values()},
+    TheoryCache(THEORY_CACHE),
+    config["theory_scales_per_operator"],
+)
+
+
+def get_mem_theory(wildcards, attempt) -> int:
+    return config["mem_mb_theory"] * attempt
+
+
+def get_runtime_theory(wildcards, attempt) -> int:
+    return config["runtime_theory"] * attempt
+
+
+wildcard_constraints:
+    digest=r"[0-9a-f]{24}",
+
+
+def theory_entry(kind: str, filename: str) -> str:
+    """A path pattern of a theory-cache entry's file."""
+    return os.path.join(THEORY_CACHE, kind, "{digest}", filename)
+
+
+def theory_log(kind: str, suffix: str) -> str:
+    return os.path.join(THEORY_CACHE, "logs", kind, f"{{digest}}{suffix}")
+
+
+def get_theory_cache_root(wildcards, output) -> str:
+    """The theory cache folder, from an entry's output path ``<cache>/<kind>/<digest>/<file>``."""
+    return os.path.dirname(os.path.dirname(os.path.dirname(output[0])))
+
+
+def get_numba_env(wildcards) -> str:
+    """Where numba keeps its compiled eko/yadism kernels across jobs (config numba_cache_dir; empty:
+    numba's default, beside the installed packages or in the user's cache)."""
+    folder = config["numba_cache_dir"]
+    return f"NUMBA_CACHE_DIR={shlex.quote(folder)} " if folder else ""
+
+
+def get_fktable_inputs(wildcards) -> list[str]:
+    """The grid and operator files an FK-table entry is combined from."""
+    job = THEORY.job("fktable", wildcards.digest)
+    return [os.path.join(THEORY_CACHE, "grid", job.grid, GRID_FILE)] + [
+        os.path.join(THEORY_CACHE, "operator", op, OPERATOR_FILE) for op in job.operators
+    ]
+
+
+def get_fktable_operators(wildcards) -> str:
+    return " ".join(THEORY.job("fktable", wildcards.digest).operators)
+
+
+def get_fit_fktables(wildcards) -> list[str]:
+    """The FK tables a real-data fit is set up from (none for other problems)."""
+    return [os.path.join(THEORY_CACHE, "fktable", d, FKTABLE_FILE) for d in THEORY.fktables.get(wildcards.fit, [])]
+
+
+def get_fit_t0(wildcards) -> list[str]:
+    """The t0 fit's selection and replica grids, if the runcard names one; when that fit is part of
+    this run, all its replicas (its selection is not known when the DAG is built)."""
+    t0 = THEORY.t0.get(wildcards.fit)
+    if t0 is None:
+        return []
+    producer = [f for f in FITS.values() if os.path.abspath(f.layout.root) == os.path.abspath(t0)]
+    if producer and producer[0].name == wildcards.fit:
+        raise UserError(f"fit {wildcards.fit}: datacuts.t0fit names the fit itself; t0 comes from a previous fit")
+    return THEORY.t0_inputs(wildcards.fit, list(producer[0].plan.replicas) if producer else None)
+
+
+def get_theory_option(wildcards) -> str:
+    return f"--theory-cache {shlex.quote(THEORY_CACHE)}" if wildcards.fit in THEORY.fktables else ""
+
+
+# --- evolve (LHAPDF export) ------------------------------------------------------------------
+def get_replica_weights(wildcards) -> list[str]:
+    """Every replica's weights: which of them postfit selects is only known when evolve runs."""
+    return replica_files(get_fit(wildcards), "weights")
+
+
+def get_batch_models(wildcards) -> list[str]:
+    """The batches' model.json, which rebuild each replica's network around its weights."""
+    fit = get_fit(wildcards)
+    return [str(fit.layout.batch(b).model) for b in range(len(fit.plan.batches))]
+
+
+def get_lhapdf_set(wildcards) -> str:
+    return str(get_fit(wildcards).layout.lhapdf_set)
+
+
+def get_evolution_dir(wildcards) -> str:
+    return str(get_fit(wildcards).layout.lhapdf_dir)

@@ -1,12 +1,16 @@
 rule setup_fit:
-    """Generate the problem data from the expanded runcard (written, with its views, when the DAG is planned)."""
+    """Generate the problem's data (closure test, or real data from FK tables) from the expanded
+    runcard, which is written with its views when the DAG is planned."""
     input:
         view=str(PATTERN.view("data")),
+        fktables=get_fit_fktables,
+        t0=get_fit_t0,
     output:
         data=directory(str(PATTERN.data_dir)),
     params:
         runcard=get_runcard,
         fit_dir=get_fit_dir,
+        theory=get_theory_option,
     log:
         str(PATTERN.log("setup_fit.log")),
     benchmark:
@@ -19,4 +23,4 @@ rule setup_fit:
     conda:
         CONDA_ENV
     shell:
-        "replifold setup {params.runcard:q} -o {params.fit_dir:q} > {log:q} 2>&1"
+        "replifold setup {params.runcard:q} -o {params.fit_dir:q} {params.theory} > {log:q} 2>&1"

@@ -1,6 +1,6 @@
 """`snakemake --profile profiles/slurm` on a real one-node SLURM cluster, against a local run.
 
-Each campaign is the tiny runcard of the workflow tests (17 jobs); the SLURM ones go through
+Each campaign is the tiny runcard of the workflow tests (18 jobs); the SLURM ones go through
 profiles/slurm as shipped plus this cluster's site overlay (tests/cluster/profile): the training
 jobs are submitted with sbatch, the short CPU jobs run beside snakemake (`local_short_jobs`).
 """

@@ -31,10 +31,11 @@ def test_quick_runcard_plans_every_stage(snakemake, tmp_path):
         "fit_batch": 1,
         "split_replicas_closure_quick_batch0": 1,
         "postfit": 1,
+        "evolve": 1,
         "report": 1,
         "archive": 1,
         "all": 1,
-        "total": 22,
+        "total": 23,
     }
     assert "replifold fit results/closure-quick/runcard.yml" in run.output
     assert "--params results/closure-quick/hyperopt/best.json" in run.output

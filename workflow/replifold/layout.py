@@ -14,6 +14,7 @@ and looked for under another. A fit folder ``results/<fit>/`` holds::
     fit/batch<b>/                        fit_batch: a trained stacked model (TrainedModelDir)
     fit/replica_<i>/                     split_replicas: fit.json, grid.npz, weights.h5 (ReplicaDir)
     postfit/selected.json, veto.json     postfit
+    lhapdf/<fit>/, lhapdf/evolution.json evolve: the LHAPDF6 set and the evolution's record
     report/index.html, report/figures/   report
     archive/<fit>.tar.gz, MANIFEST.sha256, provenance.json   archive
     logs/, benchmarks/                   Snakemake's log: and benchmark: files (never archived)
@@ -41,7 +42,7 @@ TIMING_SUFFIX = ".timing.json"  # machine-dependent: kept out of the archive
 
 # What the archive holds, by top-level entry of the fit folder; the rest (logs, benchmarks,
 # the mongo server's files, the archive itself) describes one run on one machine.
-ARCHIVED = (RUNCARD_NAME, RUNCARD_HASH_NAME, "data", "hyperopt", "fit", "postfit", "report")
+ARCHIVED = (RUNCARD_NAME, RUNCARD_HASH_NAME, "data", "hyperopt", "fit", "postfit", "lhapdf", "report")
 # What a finished fit must have before it can be archived.
 REQUIRED_FOR_ARCHIVE = (RUNCARD_NAME, RUNCARD_HASH_NAME, "data", "fit", "postfit", "report")
 
@@ -197,6 +198,19 @@ class FitLayout:
     @property
     def veto_json(self) -> Path:
         return self.postfit_dir / "veto.json"
+
+    @property
+    def lhapdf_dir(self) -> Path:
+        return self.root / "lhapdf"
+
+    @property
+    def lhapdf_set(self) -> Path:
+        """The LHAPDF6 set, named after the fit: lhapdf/<fit>/{<fit>.info, <fit>_NNNN.dat}."""
+        return self.lhapdf_dir / self.name
+
+    @property
+    def evolution_json(self) -> Path:
+        return self.lhapdf_dir / "evolution.json"
 
     @property
     def report_dir(self) -> Path:

@@ -41,7 +41,9 @@ def claimed_by(layout: FitLayout) -> str | None:
     return fields[0]
 
 
-def set_up(expanded: dict[str, Any], text: str, digest: str, outdir: Path, force: bool = False) -> SetupOutcome:
+def set_up(
+    expanded: dict[str, Any], text: str, digest: str, outdir: Path, force: bool = False, theory_cache: Path | None = None
+) -> SetupOutcome:
     """Write ``text`` (the canonical expanded runcard, sha256 ``digest``) and its data into ``outdir``."""
     from replifold.problems import write_problem_data
 
@@ -67,7 +69,7 @@ def set_up(expanded: dict[str, Any], text: str, digest: str, outdir: Path, force
             # belongs to no runcard, so an interruption cannot leave it claimed by the wrong one.
             layout.runcard_hash.unlink()
         with atomic_directory(layout.data_dir) as building:
-            write_problem_data(expanded, building)
+            write_problem_data(expanded, building, theory_cache)
         write_runcard_files(expanded, text, digest, layout)
     return SetupOutcome(layout, expanded, digest)
 

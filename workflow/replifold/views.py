@@ -12,7 +12,8 @@ A view is the runcard minus the keys known not to matter to its stage, never a l
 keys that do: a key added to the runcard later is then in every view, which costs reruns
 but can never leave a stage on stale inputs. The keys left out:
 
-* every view: ``description`` (the report's only);
+* every view: ``description`` (the report's only) and ``evolution`` (the LHAPDF export's only:
+  evolve reads the whole runcard);
 * ``data``: the network, its training and the scan (parameters, hyperopt, hyperscan_config,
   parallelism, double_precision, debug, nnseed), the number of replicas and their batching
   (replicas are drawn from their own seeds when a job loads the data), postfit;
@@ -22,7 +23,7 @@ but can never leave a stage on stale inputs. The keys left out:
 * ``fit`` (fit_batch): the final fit's replica count and batching (a batch's replicas are its
   job's parameters, so only batches whose replicas change rerun), postfit, the scan's length
   and workers (the best trial reaches the fit through best.json);
-* ``postfit``: only ``description``.
+* ``postfit``: only those of every view.
 
 The report and the archive read the whole expanded runcard (``runcard.yml``).
 """
@@ -38,7 +39,7 @@ from replifold.io import atomic_write_bytes, dumps_json
 from replifold.layout import FitLayout
 
 # key paths (tuples) left out of each view
-_EVERY = (("description",),)
+_EVERY = (("description",), ("evolution",))
 _SCAN_LENGTH = (("hyperopt", "rounds"), ("hyperopt", "workers"), ("hyperopt", "db"))
 LEFT_OUT: dict[str, tuple[tuple[str, ...], ...]] = {
     "data": _EVERY

@@ -22,13 +22,13 @@ from replifold.closure.fktables import (
     hadronic_fk,
     hadronic_x,
     linear_predictions,
-    positivity_fk,
+    positivity_sets,
 )
 from replifold.closure.grids import POWER, make_integration_grid, make_xgrid
 from replifold.closure.request import ClosureRequest
 from replifold.closure.truth import COMPONENTS, Truth, make_truth
 from replifold.errors import RuncardError
-from replifold.problem import Dataset, PositivitySet, Problem, ReplicaSampling, save_problem
+from replifold.problem import Dataset, Problem, ReplicaSampling, save_problem
 from replifold.pseudodata import level1_data
 
 DESCRIPTION = (
@@ -96,11 +96,6 @@ def build_problem(request: ClosureRequest) -> tuple[Problem, dict[str, np.ndarra
         )
         offset += theory.shape[0]
 
-    positivity = []
-    for name in request.positivity:
-        spec = catalogue.positivity_spec(name)
-        positivity.append(PositivitySet(name=name, fk=positivity_fk(spec, xgrid), kinematics=spec.kinematics()))
-
     indices = [catalogue.dataset_index(d.name) for d in datasets]
     sampling = ReplicaSampling(request.mcseed, request.trvlseed, request.genrep, tuple(indices), covmat)
     problem = Problem(
@@ -109,7 +104,7 @@ def build_problem(request: ClosureRequest) -> tuple[Problem, dict[str, np.ndarra
         integration_w=integration_w,
         truth_xf=truth_xf,
         datasets=tuple(datasets),
-        positivity=tuple(positivity),
+        positivity=positivity_sets(request.positivity, xgrid),
         folds=request.folds,
         covmat=covmat,
         replica_ids=np.zeros(0, dtype=np.int64),

@@ -10,14 +10,33 @@ from replifold.archive.provenance import build_provenance
 from replifold.errors import UserError
 from replifold.io import read_json
 from replifold.layout import FitLayout
+from replifold.lhapdf.grid import LhapdfSet
 from replifold.postfit.replicas import ReplicaOutput, load_replicas
 from replifold.problem import Problem, load_problem
 from replifold.report.scan import Trial, read_trials
 
 
 @dataclass(frozen=True, eq=False)
+class EvolvedSet:
+    lhapdf_set: LhapdfSet
+    summary: dict[str, Any]  # evolution.json
+
+
+def load_evolved(fit_dir: Path) -> EvolvedSet | None:
+    """The fit's LHAPDF set and evolution summary (``replifold evolve``), None before evolve ran."""
+    from replifold.lhapdf.reader import read_set
+
+    folder = fit_dir / "lhapdf"
+    summary = folder / "evolution.json"
+    if not summary.is_file():
+        return None
+    return EvolvedSet(read_set(folder / fit_dir.resolve().name), read_json(summary))
+
+
+@dataclass(frozen=True, eq=False)
 class ReportInputs:
     name: str
+    fit_dir: Path
     runcard: dict[str, Any]
     problem: Problem
     replicas: list[ReplicaOutput]
@@ -26,6 +45,8 @@ class ReportInputs:
     trials: list[Trial] | None  # None without a hyperopt section
     best: dict[str, Any] | None
     provenance: dict[str, Any]
+    evolved: EvolvedSet | None = None  # the LHAPDF set, once 'replifold evolve' has run
+
 
     @property
     def selected_replicas(self) -> list[ReplicaOutput]:
@@ -51,6 +72,7 @@ def load_inputs(fit_dir: Path) -> ReportInputs:
         best = read_json(_require(layout.best_json, f"replifold collect {fit_dir}"))
     return ReportInputs(
         name=layout.name,
+        fit_dir=layout.root,
         runcard=runcard,
         problem=load_problem(layout.data_dir),
         replicas=load_replicas(layout, range(1, runcard["replicas"] + 1)),
@@ -59,4 +81,5 @@ def load_inputs(fit_dir: Path) -> ReportInputs:
         trials=trials,
         best=best,
         provenance=build_provenance(layout, runcard),
+        evolved=load_evolved(layout.root),
     )
