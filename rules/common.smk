@@ -171,6 +171,13 @@ def get_params_option(wildcards) -> str:
     return f"--params {shlex.quote(str(fit.layout.best_json))}" if fit.scan else ""
 
 
+def get_tensorboard_option(wildcards) -> str:
+    """With `--config tensorboard=true`, each batch also writes TensorBoard logs under logs/."""
+    if not config["tensorboard"]:
+        return ""
+    return f"--tensorboard {shlex.quote(str(get_fit(wildcards).layout.tensorboard_dir(wildcards.batch)))}"
+
+
 def get_batch_replicas(wildcards) -> str:
     return get_fit(wildcards).batch_range(int(wildcards.batch))
 

@@ -8,10 +8,12 @@ rule fit_batch:
         weights=str(PATTERN.batch("{batch}").weights),
         model=str(PATTERN.batch("{batch}").model),
         result=str(PATTERN.batch("{batch}").result),
+        history=str(PATTERN.batch("{batch}").history),
     params:
         replicas=get_batch_replicas,
         best=get_params_option,
         batch_dir=get_batch_dir,
+        tensorboard=get_tensorboard_option,
     log:
         str(PATTERN.log("fit_batch", "batch{batch}.log")),
     benchmark:
@@ -25,7 +27,7 @@ rule fit_batch:
         CONDA_ENV
     shell:
         "replifold fit {input.runcard:q} {input.data:q} --replicas {params.replicas:q} {params.best}"
-        " -o {params.batch_dir:q} > {log:q} 2>&1"
+        " {params.tensorboard} -o {params.batch_dir:q} > {log:q} 2>&1"
 
 
 # One split job per batch: its outputs are that batch's replicas, which a single output

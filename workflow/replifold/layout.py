@@ -10,12 +10,12 @@ and looked for under another. A fit folder ``results/<fit>/`` holds::
     hyperopt/trial<t>/fold<k>/           train_fold: a trained stacked model (TrainedModelDir)
     hyperopt/trial<t>/hyperloss.json     reduce_trial
     hyperopt/tries.json, tries.pkl, best.json   collect (or the mongo engine's driver)
-    fit/batch<b>/                        fit_batch: a trained stacked model (TrainedModelDir)
+    fit/batch<b>/                        fit_batch: a trained stacked model and its history.npz (TrainedModelDir)
     fit/replica_<i>/                     split_replicas: fit.json, grid.npz, weights.h5 (ReplicaDir)
     postfit/selected.json, veto.json     postfit
     report/index.html, report/figures/   report
     archive/<fit>.tar.gz, MANIFEST.sha256, provenance.json   archive
-    logs/, benchmarks/                   Snakemake's log: and benchmark: files (never archived)
+    logs/, benchmarks/                   Snakemake's log: and benchmark: files, TensorBoard logs (never archived)
     mongodb/                             the mongo engine's server files (never archived)
 
 Indices are ints, or Snakemake wildcards such as ``"{trial}"``: ``FitLayout("results/{fit}")``
@@ -34,6 +34,7 @@ RUNCARD_HASH_NAME = "runcard.sha256"
 WEIGHTS_NAME = "weights.h5"
 MODEL_NAME = "model.json"
 RESULT_NAME = "result.json"
+HISTORY_NAME = "history.npz"
 MANIFEST_NAME = "MANIFEST.sha256"
 PROVENANCE_NAME = "provenance.json"
 TIMING_SUFFIX = ".timing.json"  # machine-dependent: kept out of the archive
@@ -47,10 +48,14 @@ REQUIRED_FOR_ARCHIVE = (RUNCARD_NAME, RUNCARD_HASH_NAME, "data", "fit", "postfit
 
 @dataclass(frozen=True)
 class TrainedModelDir:
-    """A stacked model as ``replifold fit`` (a batch) or ``train-fold`` (a fold) leaves it."""
+    """A stacked model as ``replifold fit`` (a batch) or ``train-fold`` (a fold) leaves it.
+
+    A batch also keeps its per-epoch training history (``history.npz``); a fold does not.
+    """
 
     path: Path
     timing_name: str
+    has_history: bool = False
 
     @property
     def weights(self) -> Path:
@@ -65,18 +70,22 @@ class TrainedModelDir:
         return self.path / RESULT_NAME
 
     @property
+    def history(self) -> Path:
+        return self.path / HISTORY_NAME
+
+    @property
     def timing(self) -> Path:
         return self.path / self.timing_name
 
     @property
     def reproducible(self) -> tuple[Path, ...]:
         """The files a rerun must reproduce bit for bit."""
-        return (self.result, self.weights, self.model)
+        return (self.result, self.weights, self.model) + ((self.history,) if self.has_history else ())
 
 
 def batch_dir(path: str | Path) -> TrainedModelDir:
     """Any folder ``replifold fit -o`` writes into (a fit batch, or a verify rerun's)."""
-    return TrainedModelDir(Path(path), "fit" + TIMING_SUFFIX)
+    return TrainedModelDir(Path(path), "fit" + TIMING_SUFFIX, has_history=True)
 
 
 def fold_dir(path: str | Path) -> TrainedModelDir:
@@ -230,6 +239,10 @@ class FitLayout:
     def benchmark(self, *parts: str) -> Path:
         """``benchmarks/<parts>``: a rule's ``benchmark:`` file."""
         return self.root.joinpath("benchmarks", *parts)
+
+    def tensorboard_dir(self, batch: Index) -> Path:
+        """``logs/tensorboard/batch<b>/``: a batch's TensorBoard event files (wall-clock stamped)."""
+        return self.log("tensorboard", f"batch{batch}")
 
     @property
     def mongodb_dir(self) -> Path:

@@ -9,7 +9,16 @@ import numpy as np
 from replifold.postfit.replicas import stacked_xf
 from replifold.report import figures
 from replifold.report.closure import closure_estimators, replica_predictions
-from replifold.report.html import closure_table, image, number, page, paragraph, provenance_rows, section, table
+from replifold.report.html import (
+    closure_table,
+    image,
+    number,
+    page,
+    paragraph,
+    provenance_rows,
+    section,
+    table,
+)
 from replifold.report.inputs import ReportInputs
 from replifold.report.scan import best_trials
 
@@ -40,11 +49,25 @@ def _postfit_section(inputs: ReportInputs) -> str:
     parts = [paragraph(summary)]
     if rows:
         parts.append(table(["replica", "criterion", "detail"], rows))
+    no_best = [int(r) for r, found in vetoed.items() if any(v["criterion"] == "no_best_epoch" for v in found)]
+    if no_best:
+        parts.append(paragraph(
+            f"Replicas {', '.join(map(str, no_best))} never had a best epoch (no epoch passed threshold_chi2 and "
+            "positivity): they carry their last weights and postfit vetoed them.",
+        ))
     criteria = inputs.runcard["postfit"]
+    options = []
+    if criteria.get("max_training_chi2") is not None:
+        options.append(f"training χ²/point above max_training_chi2 = {criteria['max_training_chi2']}")
+    if criteria.get("small_x_outlier_nsigma") is not None:
+        options.append(f"|x f| at the grid's smallest x more than {criteria['small_x_outlier_nsigma']} σ above the survivors")
     parts.append(paragraph(
-        f"Vetoes: training diverged; training χ²/point above threshold_chi2 = {inputs.runcard['parameters']['threshold_chi2']}; "
-        f"positivity violated; arc length more than {criteria['arclength_nsigma']} σ above the ensemble in some flavour; "
-        f"small-x |x f| of v, v3, v8, t3 or t8 more than {criteria['integrability_nsigma']} σ above the ensemble.",
+        "Vetoes, as NNPDF's postfit: no best epoch, or positivity failed at the kept weights; an integrability "
+        f"number (Σ|x f| at x = 1e-9, 1e-8, 1e-7 of V, T3, V3, T8, V8) above {criteria['integrability_threshold']}; "
+        f"experimental χ²/point more than {criteria['chi2_nsigma']} σ or an arc length (Σ, g, V, V3, V8) more than "
+        f"{criteria['arclength_nsigma']} σ above the survivors' mean, iterated until the survivors are stable "
+        f"({inputs.vetoes['iterations']} passes)" + ("; also, not in NNPDF: " + "; ".join(options) if options else "")
+        + ".",
         note=True,
     ))
     return section("Postfit", *parts)
@@ -85,6 +108,7 @@ def build_report(inputs: ReportInputs) -> Report:
     predictions = replica_predictions(inputs.problem, xf)
     estimators = closure_estimators(inputs.problem, predictions)
     pngs["training"] = figures.training_summary(inputs.replicas, inputs.selected)
+    pngs["training_curves"] = figures.training_curves(inputs.histories, inputs.selected)
     pngs["pdfs"] = figures.pdf_bands(selected[0].xgrid, xf, inputs.problem.truth_xf)
     pngs["closure"] = figures.closure_summary(estimators)
 
@@ -102,9 +126,13 @@ def build_report(inputs: ReportInputs) -> Report:
         *_scan_sections(inputs, pngs),
         section(
             "Training",
+            image(pngs["training_curves"], "training curves per replica"),
+            paragraph(f"Recorded inside the training loop every {inputs.runcard['history']['stride']} epochs "
+                      "(fit/batch<b>/history.npz); a curve ends where its replica stopped, the dot marks the "
+                      "epoch whose weights were kept.", note=True),
             image(pngs["training"], "training summary per replica"),
-            paragraph("Per-epoch curves are not recorded by the training jobs; each replica's final training and "
-                      "validation χ² per point and its best (kept) and last epochs are shown.", note=True),
+            paragraph("Each replica's final training and validation χ² per point and its best (kept) and last "
+                      "epochs (best epoch -1: none met the stopping conditions).", note=True),
         ),
         section(
             "Fitted PDFs and the truth",

@@ -15,7 +15,9 @@ from matplotlib.figure import Figure
 from replifold.postfit.replicas import ReplicaOutput
 from replifold.problem import FLAVOURS
 from replifold.report.closure import Estimators
+from replifold.report.histories import ReplicaHistory
 from replifold.report.scan import Trial, best_trials, varied_parameters
+from replifold.training.history import QUANTITIES
 
 DPI = 90
 BEST_TRIALS = 3
@@ -118,6 +120,35 @@ def training_summary(replicas: Sequence[ReplicaOutput], selected: Sequence[int])
     epoch_axes.set_xlabel("replica")
     epoch_axes.set_ylabel("epoch")
     epoch_axes.legend(fontsize="small")
+    return png(figure)
+
+
+def training_curves(histories: Sequence[ReplicaHistory], selected: Sequence[int]) -> bytes:
+    """Per replica, against the epoch: training and validation chi2 per point and the positivity
+    and integrability losses; a dot marks the best (kept) epoch, vetoed replicas are red."""
+    figure = Figure(figsize=(12, 7), layout="constrained")
+    axes = figure.subplots(2, 2).ravel()
+    titles = ("training χ²/point", "validation χ²/point", "positivity loss", "integrability loss")
+    keep = set(selected)
+    for ax, name, title in zip(axes, QUANTITIES, titles, strict=True):
+        for history in histories:
+            values = history.values[name]
+            color = "tab:blue" if history.replica in keep else "tab:red"
+            ax.plot(history.epochs, values, color=color, alpha=0.5, linewidth=0.7)
+            if history.best_epoch >= 0 and np.any(np.isfinite(values)):
+                row = min(int(np.searchsorted(history.epochs, history.best_epoch, side="right")) - 1, len(values) - 1)
+                ax.plot([history.epochs[row]], [values[row]], "o", color="black", markersize=3)
+        finite = np.concatenate([h.values[name][np.isfinite(h.values[name])] for h in histories] or [np.zeros(0)])
+        if name.startswith("chi2") and finite.size and finite.min() > 0:
+            ax.set_yscale("log")
+        elif finite.size and np.any(finite != 0):
+            ax.set_yscale("symlog", linthresh=1e-6)
+        ax.set_title(title, fontsize="medium")
+        ax.set_xlabel("epoch")
+    axes[0].plot([], [], "o", color="black", markersize=3, label="best epoch (kept weights)")
+    if any(h.replica not in keep for h in histories):
+        axes[0].plot([], [], color="tab:red", label="vetoed by postfit")
+    axes[0].legend(fontsize="small")
     return png(figure)
 
 

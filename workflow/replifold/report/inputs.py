@@ -12,6 +12,7 @@ from replifold.io import read_json
 from replifold.layout import FitLayout
 from replifold.postfit.replicas import ReplicaOutput, load_replicas
 from replifold.problem import Problem, load_problem
+from replifold.report.histories import ReplicaHistory, load_histories
 from replifold.report.scan import Trial, read_trials
 
 
@@ -26,6 +27,7 @@ class ReportInputs:
     trials: list[Trial] | None  # None without a hyperopt section
     best: dict[str, Any] | None
     provenance: dict[str, Any]
+    histories: list[ReplicaHistory]
 
     @property
     def selected_replicas(self) -> list[ReplicaOutput]:
@@ -49,14 +51,16 @@ def load_inputs(fit_dir: Path) -> ReportInputs:
     if runcard.get("hyperopt"):
         trials = read_trials(read_json(_require(layout.tries_json, f"replifold collect {fit_dir}")))
         best = read_json(_require(layout.best_json, f"replifold collect {fit_dir}"))
+    replicas = load_replicas(layout, range(1, runcard["replicas"] + 1))
     return ReportInputs(
         name=layout.name,
         runcard=runcard,
         problem=load_problem(layout.data_dir),
-        replicas=load_replicas(layout, range(1, runcard["replicas"] + 1)),
+        replicas=replicas,
         selected=tuple(selected["selected"]),
         vetoes=vetoes,
         trials=trials,
         best=best,
         provenance=build_provenance(layout, runcard),
+        histories=load_histories(layout, runcard, {r.replica: r.fit["best_epoch"] for r in replicas}),
     )

@@ -6,11 +6,13 @@ reported error does not depend on anything but the runcard.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from replifold.closure.catalogue import dataset_names, positivity_names
 from replifold.errors import RuncardError, format_key_path, nearest
+from replifold.integrability import INTEGRABILITY_SETS
 
 EVOL_FLAVOURS: tuple[str, ...] = ("sng", "g", "v", "v3", "v8", "t3", "t8", "t15")
 
@@ -25,7 +27,19 @@ _MIN_MAX_PAIRS: tuple[tuple[str, str, str], ...] = (
 
 def check_consistency(runcard: dict[str, Any], source: str | None = None) -> None:
     """Raise a ``RuncardError`` for the first cross-key problem of an expanded, schema-valid runcard."""
-    for check in (_xgrid, _datasets, _positivity, _basis, _network, _replicas, _kfold, _hyperscan, _hyperopt):
+    for check in (
+        _xgrid,
+        _datasets,
+        _positivity,
+        _integrability,
+        _basis,
+        _network,
+        _replicas,
+        _kfold,
+        _hyperscan,
+        _hyperopt,
+        _loss_type,
+    ):
         check(runcard, source)
 
 
@@ -74,6 +88,12 @@ def _positivity(runcard: dict, source: str | None) -> None:
     posdatasets = runcard["positivity"]["posdatasets"]
     entries = [(["positivity", "posdatasets", i, "dataset"], entry["dataset"]) for i, entry in enumerate(posdatasets)]
     _known_names(entries, positivity_names(), "positivity set", source)
+
+
+def _integrability(runcard: dict, source: str | None) -> None:
+    sets = runcard["integrability"]["integdatasets"]
+    entries = [(["integrability", "integdatasets", i, "dataset"], entry["dataset"]) for i, entry in enumerate(sets)]
+    _known_names(entries, list(INTEGRABILITY_SETS), "integrability set", source)
 
 
 def _check_range(path: list[str | int], pair: Sequence[float], source: str | None) -> None:
@@ -203,3 +223,31 @@ def _hyperopt(runcard: dict, source: str | None) -> None:
                 source,
                 allowed="add the section, or remove 'hyperopt' to fit with the runcard's parameters",
             )
+
+
+def _loss_type(runcard: dict, source: str | None) -> None:
+    """phi2 measures the spread of the replicas: with fewer than two it is 0 and its reciprocal infinite."""
+    kfold, hyperopt = runcard.get("kfold"), runcard.get("hyperopt")
+    if kfold is None or hyperopt is None or kfold["loss_type"] != "phi2":
+        return
+    replicas = hyperopt["replicas"]
+    proportion = kfold.get("reduce_proportion")
+    kept = replicas if proportion is None else math.ceil(proportion * replicas)
+    if kept < 2:
+        raise _fail(
+            ["hyperopt", "replicas"],
+            "loss_type phi2 measures the spread of the replicas and needs at least 2 of them"
+            + ("" if proportion is None else f" after kfold.reduce_proportion = {proportion} keeps {kept}"),
+            source,
+            found=replicas,
+            allowed="hyperopt.replicas >= 2" + ("" if proportion is None else " with ceil(reduce_proportion * replicas) >= 2"),
+        )
+    if kfold["penalties_in_loss"]:
+        raise _fail(
+            ["kfold", "penalties_in_loss"],
+            "cannot add penalties to phi2: n3fit adds them to phi before taking the reciprocal, "
+            "which rewards the penalised trials",
+            source,
+            found=True,
+            allowed="false with loss_type phi2, or another loss_type",
+        )
