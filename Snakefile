@@ -25,6 +25,7 @@ include: "rules/common.smk"
 include: "rules/setup.smk"
 include: "rules/hyperopt.smk"
 include: "rules/fit.smk"
+include: "rules/closure.smk"
 include: "rules/report.smk"
 include: "rules/archive.smk"
 

@@ -13,6 +13,9 @@ and looked for under another. A fit folder ``results/<fit>/`` holds::
     fit/batch<b>/                        fit_batch: a trained stacked model and its history.npz (TrainedModelDir)
     fit/replica_<i>/                     split_replicas: fit.json, grid.npz, weights.h5 (ReplicaDir)
     postfit/selected.json, veto.json     postfit
+    draws/draw<k>/                       a multi-closure test's level-1 draw k >= 1: a fit folder of its
+                                         own (runcard, data, fit, postfit), made by setup-draw
+    closure/estimators.json              multiclosure: R_bv, xi_1sigma, chi2s over the draws
     report/index.html, report/figures/   report
     archive/<fit>.tar.gz, MANIFEST.sha256, provenance.json   archive
     logs/, benchmarks/                   Snakemake's log: and benchmark: files, TensorBoard logs (never archived)
@@ -41,7 +44,7 @@ TIMING_SUFFIX = ".timing.json"  # machine-dependent: kept out of the archive
 
 # What the archive holds, by top-level entry of the fit folder; the rest (logs, benchmarks,
 # the mongo server's files, the archive itself) describes one run on one machine.
-ARCHIVED = (RUNCARD_NAME, RUNCARD_HASH_NAME, "data", "hyperopt", "fit", "postfit", "report")
+ARCHIVED = (RUNCARD_NAME, RUNCARD_HASH_NAME, "data", "hyperopt", "fit", "postfit", "draws", "closure", "report")
 # What a finished fit must have before it can be archived.
 REQUIRED_FOR_ARCHIVE = (RUNCARD_NAME, RUNCARD_HASH_NAME, "data", "fit", "postfit", "report")
 
@@ -202,6 +205,23 @@ class FitLayout:
     @property
     def veto_json(self) -> Path:
         return self.postfit_dir / "veto.json"
+
+    # a multi-closure test
+    @property
+    def draws_dir(self) -> Path:
+        return self.root / "draws"
+
+    def draw(self, draw: Index) -> FitLayout:
+        """Level-1 draw ``draw`` >= 1, itself a fit folder (draw 0 is this fit)."""
+        return FitLayout(self.draws_dir / f"draw{draw}")
+
+    @property
+    def closure_dir(self) -> Path:
+        return self.root / "closure"
+
+    @property
+    def closure_estimators(self) -> Path:
+        return self.closure_dir / "estimators.json"
 
     @property
     def report_dir(self) -> Path:

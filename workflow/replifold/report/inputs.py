@@ -28,6 +28,7 @@ class ReportInputs:
     best: dict[str, Any] | None
     provenance: dict[str, Any]
     histories: list[ReplicaHistory]
+    multiclosure: dict[str, Any] | None  # closure/estimators.json of a multi-closure test
 
     @property
     def selected_replicas(self) -> list[ReplicaOutput]:
@@ -52,6 +53,9 @@ def load_inputs(fit_dir: Path) -> ReportInputs:
         trials = read_trials(read_json(_require(layout.tries_json, f"replifold collect {fit_dir}")))
         best = read_json(_require(layout.best_json, f"replifold collect {fit_dir}"))
     replicas = load_replicas(layout, range(1, runcard["replicas"] + 1))
+    multiclosure = None
+    if runcard["closure"]["level1_draws"] > 1:
+        multiclosure = read_json(_require(layout.closure_estimators, f"replifold multiclosure {fit_dir}"))
     return ReportInputs(
         name=layout.name,
         runcard=runcard,
@@ -63,4 +67,5 @@ def load_inputs(fit_dir: Path) -> ReportInputs:
         best=best,
         provenance=build_provenance(layout, runcard),
         histories=load_histories(layout, runcard, {r.replica: r.fit["best_epoch"] for r in replicas}),
+        multiclosure=multiclosure,
     )

@@ -73,7 +73,7 @@ class TrainingHistory:
 
     def save(self, path: str | os.PathLike, replicas: Sequence[int]) -> Path:
         arrays = {
-            "stride": np.asarray(self.stride, dtype=np.int64),
+            "stride": np.asarray([self.stride], dtype=np.int64),
             "epochs": self.epochs,
             "replicas": np.asarray(replicas, dtype=np.int64),
             "positivity_multiplier": self.positivity_multiplier,
@@ -89,7 +89,7 @@ def load_history(path: str | os.PathLike) -> tuple[TrainingHistory, list[int]]:
     """A saved history and the replica numbers of its columns."""
     arrays = read_npz(path)
     history = TrainingHistory(
-        stride=int(arrays["stride"]),
+        stride=int(np.ravel(arrays["stride"])[0]),
         epochs=np.asarray(arrays["epochs"]),
         values={name: np.asarray(arrays[name]) for name in QUANTITIES},
         positivity_multiplier=np.asarray(arrays["positivity_multiplier"]),
