@@ -348,3 +348,13 @@ def test_seeds_and_fit_name(quick_runcard):
 def test_load_runcard_errors_are_user_errors(tmp_path):
     with pytest.raises(UserError, match="is a directory"):
         load_runcard(tmp_path)
+
+
+def test_a_history_stride_that_would_fill_memory_is_refused(quick_runcard):
+    quick_runcard["parameters"]["epochs"] = 1_000_000
+    quick_runcard["history"] = {"stride": 1}
+    with pytest.raises(RuncardError, match="history.stride") as error:
+        expand_runcard(quick_runcard)
+    assert "a stride of at least 10" in str(error.value)
+    quick_runcard["history"] = {"stride": 10}
+    assert expand_runcard(quick_runcard)["history"]["stride"] == 10

@@ -14,6 +14,7 @@ from replifold.closure.catalogue import dataset_names, positivity_names
 from replifold.errors import RuncardError, format_key_path, nearest
 from replifold.integrability import INTEGRABILITY_SETS
 
+MAX_HISTORY_ROWS = 100_000  # rows of the per-epoch history a replica holds in memory while training
 EVOL_FLAVOURS: tuple[str, ...] = ("sng", "g", "v", "v3", "v8", "t3", "t8", "t15")
 
 _MIN_MAX_PAIRS: tuple[tuple[str, str, str], ...] = (
@@ -39,6 +40,7 @@ def check_consistency(runcard: dict[str, Any], source: str | None = None) -> Non
         _hyperscan,
         _hyperopt,
         _loss_type,
+        _history,
     ):
         check(runcard, source)
 
@@ -250,4 +252,19 @@ def _loss_type(runcard: dict, source: str | None) -> None:
             source,
             found=True,
             allowed="false with loss_type phi2, or another loss_type",
+        )
+
+
+def _history(runcard: dict, source: str | None) -> None:
+    """The history buffer lives in memory for the whole training: refuse a stride that would make it huge."""
+    stopping = (runcard.get("hyperscan_config") or {}).get("stopping") or {}
+    epochs = max(runcard["parameters"]["epochs"], stopping.get("max_epochs", 0))
+    stride = runcard["history"]["stride"]
+    if -(-epochs // stride) > MAX_HISTORY_ROWS:
+        raise _fail(
+            ["history", "stride"],
+            f"up to {epochs} epochs at this stride would record more than {MAX_HISTORY_ROWS} rows per replica",
+            source,
+            found=stride,
+            allowed=f"a stride of at least {-(-epochs // MAX_HISTORY_ROWS)}",
         )
