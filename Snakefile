@@ -22,10 +22,12 @@ report: "rules/report/workflow.rst"
 
 
 include: "rules/common.smk"
+include: "rules/theory.smk"
 include: "rules/setup.smk"
 include: "rules/hyperopt.smk"
 include: "rules/fit.smk"
 include: "rules/closure.smk"
+include: "rules/evolve.smk"
 include: "rules/report.smk"
 include: "rules/archive.smk"
 
@@ -34,4 +36,5 @@ rule all:
     input:
         [str(fit.layout.tarball) for fit in FITS.values()],
         [str(fit.layout.report_html) for fit in FITS.values()],
+        [str(fit.layout.lhapdf_set) for fit in FITS.values()],
     default_target: True

@@ -11,6 +11,7 @@ rule archive:
         draws=get_draw_selections,
         closure=get_closure_estimators,
         report=str(PATTERN.report_html),
+        lhapdf=get_lhapdf_set,
     output:
         tarball=str(PATTERN.tarball),
         manifest=str(PATTERN.manifest),
@@ -22,10 +23,11 @@ rule archive:
         str(PATTERN.log("archive.log")),
     benchmark:
         str(PATTERN.benchmark("archive.tsv"))
+    localrule: LOCAL_SHORT_JOBS
     threads: 1
     resources:
-        mem_mb=MEM_OTHER,
-        runtime=RUNTIME_OTHER,
+        mem_mb=get_mem_other,
+        runtime=get_runtime_other,
     conda:
         CONDA_ENV
     shell:

@@ -8,7 +8,11 @@
 rule setup_draw:
     """Set up level-1 draw {draw}: its runcard (derived seeds, the fit's parameters) and data."""
     input:
-        runcard=str(PATTERN.runcard),
+        # the fit's views, not runcard.yml: an edit of the report's description, the evolution
+        # or the number of draws reruns no draw (a draw runcard is the fit's, reseeded)
+        data=str(PATTERN.view("data")),
+        fit=str(PATTERN.view("fit")),
+        postfit=str(PATTERN.view("postfit")),
         scan=get_scan_store,
     output:
         runcard=str(DRAW_PATTERN.runcard),
@@ -24,8 +28,8 @@ rule setup_draw:
         DRAW_GROUP
     threads: 1
     resources:
-        mem_mb=MEM_OTHER,
-        runtime=RUNTIME_OTHER,
+        mem_mb=get_mem_other,
+        runtime=get_runtime_other,
     conda:
         CONDA_ENV
     shell:
@@ -54,8 +58,8 @@ rule fit_draw_batch:
     threads: get_threads
     resources:
         gpu=config["gpu_fit_batch"],
-        mem_mb=MEM_TRAINING,
-        runtime=RUNTIME_TRAINING,
+        mem_mb=get_mem_training,
+        runtime=get_runtime_training,
     conda:
         CONDA_ENV
     shell:
@@ -87,8 +91,8 @@ for _fit in FITS.values():
                     DRAW_GROUP
                 threads: 1
                 resources:
-                    mem_mb=MEM_OTHER,
-                    runtime=RUNTIME_OTHER,
+                    mem_mb=get_mem_other,
+                    runtime=get_runtime_other,
                 conda:
                     CONDA_ENV
                 shell:
@@ -114,8 +118,8 @@ rule postfit_draw:
         DRAW_GROUP
     threads: 1
     resources:
-        mem_mb=MEM_OTHER,
-        runtime=RUNTIME_OTHER,
+        mem_mb=get_mem_other,
+        runtime=get_runtime_other,
     conda:
         CONDA_ENV
     shell:
@@ -136,10 +140,11 @@ rule multiclosure:
         str(PATTERN.log("multiclosure.log")),
     benchmark:
         str(PATTERN.benchmark("multiclosure.tsv"))
+    localrule: LOCAL_SHORT_JOBS
     threads: 1
     resources:
-        mem_mb=MEM_OTHER,
-        runtime=RUNTIME_OTHER,
+        mem_mb=get_mem_other,
+        runtime=get_runtime_other,
     conda:
         CONDA_ENV
     shell:

@@ -4,6 +4,11 @@ Each configured runcard is expanded once, here, with the same code `replifold se
 the number of rounds, trials, folds and replica batches is known when the DAG is built
 (replifold.plan): trial ids are fixed (t = r * trials_per_round + s) and no rule needs a
 checkpoint. Every path comes from replifold.layout, the one description of a fit folder.
+
+Planning also refreshes each fit's runcard.yml and its per-stage views (replifold.views),
+rewriting only the files whose bytes change: rules read the views, so Snakemake's own rerun
+logic reruns exactly the stages a runcard edit touches. This happens on every plan, a dry run
+included, since the plan must be made against the edited runcard.
 """
 
 import os
@@ -14,9 +19,12 @@ from dataclasses import dataclass
 from replifold.errors import UserError
 from replifold.layout import FitLayout
 from replifold.plan import FitPlan
-from replifold.runcard import expand_runcard, fit_name, load_runcard
+from replifold.runcard import dump_runcard, expand_runcard, fit_name, load_runcard, runcard_sha256
+from replifold.setup_fit import write_runcard_files
 
 RESULTS = config["results"]
+# Short CPU jobs run beside snakemake (the `localrule:` of those rules), not as cluster jobs.
+LOCAL_SHORT_JOBS = config["local_short_jobs"]
 CONDA_ENV = "../envs/replifold.yaml"
 # Set (not read) for envs/replifold.post-deploy.sh, which installs this checkout into the conda env.
 os.environ.update(REPLIFOLD_SOURCE=workflow.basedir)
@@ -33,6 +41,7 @@ DRAW_GROUP = "level1_draw"
 class Fit:
     name: str
     runcard: str
+    expanded: dict
     plan: FitPlan
     layout: FitLayout
 
@@ -74,7 +83,10 @@ def _plan(runcard: str) -> Fit:
     path = _locate(runcard)
     name = fit_name(path)
     card = expand_runcard(load_runcard(path), source=path)
-    return Fit(name, path, FitPlan.from_runcard(card), FitLayout(os.path.join(RESULTS, name)))
+    layout = FitLayout(os.path.join(RESULTS, name))
+    text = dump_runcard(card)
+    write_runcard_files(card, text, runcard_sha256(text), layout)
+    return Fit(name, path, card, FitPlan.from_runcard(card), layout)
 
 
 def _fits(runcards) -> dict[str, Fit]:
@@ -90,6 +102,16 @@ def _fits(runcards) -> dict[str, Fit]:
 
 
 FITS = _fits(config["runcards"])
+
+
+def _one_of(names) -> str:
+    """A wildcard pattern matching exactly these fit names (nothing when there are none)."""
+    names = [re.escape(name) for name in names]
+    return "|".join(names) if names else r"(?!)"
+
+
+MONGO_FITS = _one_of(name for name, fit in FITS.items() if fit.engine == "mongo")
+FILES_SCANS = _one_of(name for name, fit in FITS.items() if fit.engine == "files")
 
 
 wildcard_constraints:
@@ -141,8 +163,9 @@ def get_fit(wildcards) -> Fit:
     return FITS[wildcards.fit]
 
 
-def get_runcard_source(wildcards) -> str:
-    return get_fit(wildcards).runcard
+def get_runcard(wildcards) -> str:
+    """The fit's expanded runcard, which the verbs read (the rules depend on its views)."""
+    return str(get_fit(wildcards).layout.runcard)
 
 
 def get_fit_dir(wildcards) -> str:
@@ -257,7 +280,126 @@ def get_archive_dir(wildcards) -> str:
     return str(get_fit(wildcards).layout.archive_dir)
 
 
-MEM_TRAINING = config["mem_mb_training"]
-MEM_OTHER = config["mem_mb_other"]
-RUNTIME_TRAINING = config["runtime_training"]
-RUNTIME_OTHER = config["runtime_other"]
+# Memory (MB) and wall time (minutes) grow with each attempt, so that a job killed for lack of
+# either (and resubmitted through `retries`) asks for more the next time.
+
+
+def get_mem_training(wildcards, attempt) -> int:
+    return config["mem_mb_training"] * attempt
+
+
+def get_mem_other(wildcards, attempt) -> int:
+    return config["mem_mb_other"] * attempt
+
+
+def get_runtime_training(wildcards, attempt) -> int:
+    return config["runtime_training"] * attempt
+
+
+def get_runtime_other(wildcards, attempt) -> int:
+    return config["runtime_other"] * attempt
+
+
+# --- Theory of real-data fits (problem: dis): planned here, built by rules/theory.smk ----------
+# Every grid, operator and FK table a fit needs is an entry of the shared theory cache, named by
+# a content hash; planning writes each entry's key.json, which its rule takes as input, so a
+# second fit needing the same entries finds them built (snakemake -n lists no theory job).
+
+from replifold.dis.workflow import plan_workflow_theory
+from replifold.theory.cache import TheoryCache
+from replifold.theory.fktables import FKTABLE_FILE
+from replifold.theory.grids import GRID_FILE
+from replifold.theory.operators import OPERATOR_FILE
+
+THEORY_CACHE = config["theory_cache"]
+THEORY = plan_workflow_theory(
+    {fit.name: fit.expanded for fit in FITS.values()},
+    TheoryCache(THEORY_CACHE),
+    config["theory_scales_per_operator"],
+)
+
+
+def get_mem_theory(wildcards, attempt) -> int:
+    return config["mem_mb_theory"] * attempt
+
+
+def get_runtime_theory(wildcards, attempt) -> int:
+    return config["runtime_theory"] * attempt
+
+
+wildcard_constraints:
+    digest=r"[0-9a-f]{24}",
+
+
+def theory_entry(kind: str, filename: str) -> str:
+    """A path pattern of a theory-cache entry's file."""
+    return os.path.join(THEORY_CACHE, kind, "{digest}", filename)
+
+
+def theory_log(kind: str, suffix: str) -> str:
+    return os.path.join(THEORY_CACHE, "logs", kind, f"{{digest}}{suffix}")
+
+
+def get_theory_cache_root(wildcards, output) -> str:
+    """The theory cache folder, from an entry's output path ``<cache>/<kind>/<digest>/<file>``."""
+    return os.path.dirname(os.path.dirname(os.path.dirname(output[0])))
+
+
+def get_numba_env(wildcards) -> str:
+    """Where numba keeps its compiled eko/yadism kernels across jobs (config numba_cache_dir; empty:
+    numba's default, beside the installed packages or in the user's cache)."""
+    folder = config["numba_cache_dir"]
+    return f"NUMBA_CACHE_DIR={shlex.quote(folder)} " if folder else ""
+
+
+def get_fktable_inputs(wildcards) -> list[str]:
+    """The grid and operator files an FK-table entry is combined from."""
+    job = THEORY.job("fktable", wildcards.digest)
+    return [os.path.join(THEORY_CACHE, "grid", job.grid, GRID_FILE)] + [
+        os.path.join(THEORY_CACHE, "operator", op, OPERATOR_FILE) for op in job.operators
+    ]
+
+
+def get_fktable_operators(wildcards) -> str:
+    return " ".join(THEORY.job("fktable", wildcards.digest).operators)
+
+
+def get_fit_fktables(wildcards) -> list[str]:
+    """The FK tables a real-data fit is set up from (none for other problems)."""
+    return [os.path.join(THEORY_CACHE, "fktable", d, FKTABLE_FILE) for d in THEORY.fktables.get(wildcards.fit, [])]
+
+
+def get_fit_t0(wildcards) -> list[str]:
+    """The t0 fit's selection and replica grids, if the runcard names one; when that fit is part of
+    this run, all its replicas (its selection is not known when the DAG is built)."""
+    t0 = THEORY.t0.get(wildcards.fit)
+    if t0 is None:
+        return []
+    producer = [f for f in FITS.values() if os.path.abspath(f.layout.root) == os.path.abspath(t0)]
+    if producer and producer[0].name == wildcards.fit:
+        raise UserError(f"fit {wildcards.fit}: datacuts.t0fit names the fit itself; t0 comes from a previous fit")
+    return THEORY.t0_inputs(wildcards.fit, list(producer[0].plan.replicas) if producer else None)
+
+
+def get_theory_option(wildcards) -> str:
+    return f"--theory-cache {shlex.quote(THEORY_CACHE)}" if wildcards.fit in THEORY.fktables else ""
+
+
+# --- evolve (LHAPDF export) ------------------------------------------------------------------
+def get_replica_weights(wildcards) -> list[str]:
+    """Every replica's weights: which of them postfit selects is only known when evolve runs."""
+    return replica_files(get_fit(wildcards), "weights")
+
+
+def get_batch_models(wildcards) -> list[str]:
+    """The batches' model.json, which rebuild each replica's network around its weights."""
+    fit = get_fit(wildcards)
+    return [str(fit.layout.batch(b).model) for b in range(len(fit.plan.batches))]
+
+
+def get_lhapdf_set(wildcards) -> str:
+    return str(get_fit(wildcards).layout.lhapdf_set)
+
+
+def get_evolution_dir(wildcards) -> str:
+    return str(get_fit(wildcards).layout.lhapdf_dir)

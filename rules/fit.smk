@@ -1,7 +1,7 @@
 rule fit_batch:
     """Train replica batch {batch} stacked in one model."""
     input:
-        runcard=str(PATTERN.runcard),
+        view=str(PATTERN.view("fit")),
         data=str(PATTERN.data_dir),
         scan=get_scan_store,
     output:
@@ -10,6 +10,7 @@ rule fit_batch:
         result=str(PATTERN.batch("{batch}").result),
         history=str(PATTERN.batch("{batch}").history),
     params:
+        runcard=get_runcard,
         replicas=get_batch_replicas,
         best=get_params_option,
         batch_dir=get_batch_dir,
@@ -21,12 +22,12 @@ rule fit_batch:
     threads: get_threads
     resources:
         gpu=config["gpu_fit_batch"],
-        mem_mb=MEM_TRAINING,
-        runtime=RUNTIME_TRAINING,
+        mem_mb=get_mem_training,
+        runtime=get_runtime_training,
     conda:
         CONDA_ENV
     shell:
-        "replifold fit {input.runcard:q} {input.data:q} --replicas {params.replicas:q} {params.best}"
+        "replifold fit {params.runcard:q} {input.data:q} --replicas {params.replicas:q} {params.best}"
         " {params.tensorboard} -o {params.batch_dir:q} > {log:q} 2>&1"
 
 
@@ -49,10 +50,11 @@ for _fit in FITS.values():
                 str(_fit.layout.log("split_replicas", f"batch{_index}.log")),
             benchmark:
                 str(_fit.layout.benchmark("split_replicas", f"batch{_index}.tsv"))
+            localrule: LOCAL_SHORT_JOBS
             threads: 1
             resources:
-                mem_mb=MEM_OTHER,
-                runtime=RUNTIME_OTHER,
+                mem_mb=get_mem_other,
+                runtime=get_runtime_other,
             conda:
                 CONDA_ENV
             shell:
@@ -60,9 +62,9 @@ for _fit in FITS.values():
 
 
 rule postfit:
-    """Select replicas: veto chi2 above threshold, positivity violations and outliers."""
+    """Select replicas as NNPDF's postfit: no best epoch, positivity, integrability, iterated chi2 and arc-length vetoes."""
     input:
-        runcard=str(PATTERN.runcard),
+        view=str(PATTERN.view("postfit")),
         fits=get_replica_fits,
         grids=get_replica_grids,
     output:
@@ -74,10 +76,11 @@ rule postfit:
         str(PATTERN.log("postfit.log")),
     benchmark:
         str(PATTERN.benchmark("postfit.tsv"))
+    localrule: LOCAL_SHORT_JOBS
     threads: 1
     resources:
-        mem_mb=MEM_OTHER,
-        runtime=RUNTIME_OTHER,
+        mem_mb=get_mem_other,
+        runtime=get_runtime_other,
     conda:
         CONDA_ENV
     shell:

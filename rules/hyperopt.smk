@@ -1,7 +1,7 @@
 rule suggest:
     """Propose round {round}'s trials from the hyper-losses of every earlier round."""
     input:
-        runcard=str(PATTERN.runcard),
+        view=str(PATTERN.view("search")),
         history=get_history,
     output:
         str(PATTERN.round_file("{round}")),
@@ -11,10 +11,11 @@ rule suggest:
         str(PATTERN.log("suggest", "round{round}.log")),
     benchmark:
         str(PATTERN.benchmark("suggest", "round{round}.tsv"))
+    localrule: LOCAL_SHORT_JOBS
     threads: 1
     resources:
-        mem_mb=MEM_OTHER,
-        runtime=RUNTIME_OTHER,
+        mem_mb=get_mem_other,
+        runtime=get_runtime_other,
     conda:
         CONDA_ENV
     shell:
@@ -24,7 +25,7 @@ rule suggest:
 rule train_fold:
     """Train trial {trial}'s replicas without partition {fold} and measure them on it."""
     input:
-        runcard=str(PATTERN.runcard),
+        view=str(PATTERN.view("search")),
         data=str(PATTERN.data_dir),
         round=get_round_of_trial,
     output:
@@ -40,8 +41,8 @@ rule train_fold:
     threads: get_threads
     resources:
         gpu=config["gpu_train_fold"],
-        mem_mb=MEM_TRAINING,
-        runtime=RUNTIME_TRAINING,
+        mem_mb=get_mem_training,
+        runtime=get_runtime_training,
     conda:
         CONDA_ENV
     shell:
@@ -51,7 +52,8 @@ rule train_fold:
 rule reduce_trial:
     """Combine trial {trial}'s folds into its hyper-loss (a diverged fold fails the trial)."""
     input:
-        get_trial_folds,
+        view=str(PATTERN.view("search")),
+        folds=get_trial_folds,
     output:
         str(PATTERN.hyperloss("{trial}")),
     params:
@@ -60,10 +62,11 @@ rule reduce_trial:
         str(PATTERN.log("reduce_trial", "trial{trial}.log")),
     benchmark:
         str(PATTERN.benchmark("reduce_trial", "trial{trial}.tsv"))
+    localrule: LOCAL_SHORT_JOBS
     threads: 1
     resources:
-        mem_mb=MEM_OTHER,
-        runtime=RUNTIME_OTHER,
+        mem_mb=get_mem_other,
+        runtime=get_runtime_other,
     conda:
         CONDA_ENV
     shell:
@@ -73,7 +76,44 @@ rule reduce_trial:
 rule collect:
     """Gather every trial into the trials store and pick the best one."""
     input:
-        get_all_hyperlosses,
+        view=str(PATTERN.view("search")),
+        hyperlosses=get_all_hyperlosses,
+    output:
+        tries=str(PATTERN.tries_json),
+        pickle=str(PATTERN.tries_pkl),
+        best=str(PATTERN.best_json),
+    params:
+        fit_dir=get_fit_dir,
+    wildcard_constraints:
+        fit=FILES_SCANS,
+    log:
+        str(PATTERN.log("collect.log")),
+    benchmark:
+        str(PATTERN.benchmark("collect.tsv"))
+    localrule: LOCAL_SHORT_JOBS
+    threads: 1
+    resources:
+        mem_mb=get_mem_other,
+        runtime=get_runtime_other,
+    conda:
+        CONDA_ENV
+    shell:
+        "replifold collect {params.fit_dir:q} > {log:q} 2>&1"
+
+
+# The MongoDB engine (hyperopt.engine: mongo): one driver job proposes trials against the
+# database and writes the same store as `collect` (which it replaces for these fits), while
+# `workers` worker jobs evaluate trials as they come. The driver is also the server's service
+# job: it starts one when none answers at hyperopt.db and stops it after the scan. (A separate
+# Snakemake service() rule would have to share a job group, so a node, with its consumers on a
+# cluster, which rules out workers on other nodes.) The driver and workers must run at the same
+# time: the driver has the higher priority, so it is started first, and any worker running with
+# it makes progress; give --cores/--jobs at least 2.
+rule mongo_driver:
+    """Run fit {fit}'s MongoDB scan: queue trials, propose each from the finished ones, write the store."""
+    input:
+        view=str(PATTERN.view("search")),
+        data=str(PATTERN.data_dir),
     output:
         tries=str(PATTERN.tries_json),
         pickle=str(PATTERN.tries_pkl),
@@ -81,82 +121,47 @@ rule collect:
     params:
         fit_dir=get_fit_dir,
     log:
-        str(PATTERN.log("collect.log")),
+        str(PATTERN.log("mongo", "driver.log")),
     benchmark:
-        str(PATTERN.benchmark("collect.tsv"))
+        str(PATTERN.benchmark("mongo", "driver.tsv"))
+    wildcard_constraints:
+        fit=MONGO_FITS,
+    priority: 10
     threads: 1
     resources:
-        mem_mb=MEM_OTHER,
-        runtime=RUNTIME_OTHER,
+        mem_mb=get_mem_other,
+        runtime=get_runtime_training,
     conda:
         CONDA_ENV
     shell:
-        "replifold collect {params.fit_dir:q} > {log:q} 2>&1"
+        "replifold mongo-driver {params.fit_dir:q} > {log:q} 2>&1"
 
 
-# The MongoDB engine (hyperopt.engine: mongo), stamped out per fit: one driver job proposes
-# trials against the database and writes the same store as `collect`, while `workers` worker
-# jobs evaluate trials as they come. The driver is also the server's service job: it starts
-# one when none answers at hyperopt.db and stops it after the scan. (A separate Snakemake
-# service() rule would have to share a job group, so a node, with its consumers on a cluster,
-# which rules out workers on other nodes.) The driver and workers must run at the same time:
-# the driver has the higher priority, so it is started first, and any worker running with it
-# makes progress; give --cores/--jobs at least 2.
-for _fit in FITS.values():
-    if _fit.engine != "mongo":
-        continue
-
-    rule:
-        name:
-            f"mongo_driver_{_fit.ident}"
-        input:
-            runcard=str(_fit.layout.runcard),
-            data=str(_fit.layout.data_dir),
-        output:
-            tries=str(_fit.layout.tries_json),
-            pickle=str(_fit.layout.tries_pkl),
-            best=str(_fit.layout.best_json),
-        params:
-            fit_dir=get_folder_of_input,
-        log:
-            str(_fit.layout.log("mongo", "driver.log")),
-        benchmark:
-            str(_fit.layout.benchmark("mongo", "driver.tsv"))
-        priority: 10
-        threads: 1
-        resources:
-            mem_mb=MEM_OTHER,
-            runtime=RUNTIME_TRAINING,
-        conda:
-            CONDA_ENV
-        shell:
-            "replifold mongo-driver {params.fit_dir:q} > {log:q} 2>&1"
-
-    rule:
-        name:
-            f"mongo_worker_{_fit.ident}"
-        input:
-            runcard=str(_fit.layout.runcard),
-            data=str(_fit.layout.data_dir),
-        output:
-            str(_fit.layout.mongo_worker_record("{worker}")),
-        params:
-            fit_dir=get_folder_of_input,
-        log:
-            str(_fit.layout.log("mongo", "worker{worker}.log")),
-        benchmark:
-            str(_fit.layout.benchmark("mongo", "worker{worker}.tsv"))
-        threads: _fit.plan.threads
-        resources:
-            gpu=config["gpu_train_fold"],
-            mem_mb=MEM_TRAINING,
-            runtime=RUNTIME_TRAINING,
-        conda:
-            CONDA_ENV
-        shell:
-            "replifold mongo-worker {params.fit_dir:q} --name worker{wildcards.worker} --record {output:q} > {log:q} 2>&1"
-
-    workflow.ruleorder(f"mongo_driver_{_fit.ident}", "collect")
+rule mongo_worker:
+    """Evaluate fit {fit}'s queued MongoDB trials until its scan ends."""
+    input:
+        view=str(PATTERN.view("search")),
+        data=str(PATTERN.data_dir),
+    output:
+        str(PATTERN.mongo_worker_record("{worker}")),
+    params:
+        fit_dir=get_fit_dir,
+    log:
+        str(PATTERN.log("mongo", "worker{worker}.log")),
+    benchmark:
+        str(PATTERN.benchmark("mongo", "worker{worker}.tsv"))
+    wildcard_constraints:
+        fit=MONGO_FITS,
+        worker=r"\d+",
+    threads: get_threads
+    resources:
+        gpu=config["gpu_train_fold"],
+        mem_mb=get_mem_training,
+        runtime=get_runtime_training,
+    conda:
+        CONDA_ENV
+    shell:
+        "replifold mongo-worker {params.fit_dir:q} --name worker{wildcards.worker} --record {output:q} > {log:q} 2>&1"
 
 
 rule scan:

@@ -9,6 +9,7 @@ rule report:
         fits=get_replica_fits,
         grids=get_replica_grids,
         closure=get_closure_estimators,
+        lhapdf=get_lhapdf_set,
     output:
         html=str(PATTERN.report_html),
         figures=report(
@@ -24,10 +25,11 @@ rule report:
         str(PATTERN.log("report.log")),
     benchmark:
         str(PATTERN.benchmark("report.tsv"))
+    localrule: LOCAL_SHORT_JOBS
     threads: 1
     resources:
-        mem_mb=MEM_OTHER,
-        runtime=RUNTIME_OTHER,
+        mem_mb=get_mem_other,
+        runtime=get_runtime_other,
     conda:
         CONDA_ENV
     shell:

@@ -1,22 +1,26 @@
 rule setup_fit:
-    """Expand, validate and hash the runcard; generate the problem data."""
+    """Generate the problem's data (closure test, or real data from FK tables) from the expanded
+    runcard, which is written with its views when the DAG is planned."""
     input:
-        runcard=get_runcard_source,
+        view=str(PATTERN.view("data")),
+        fktables=get_fit_fktables,
+        t0=get_fit_t0,
     output:
-        runcard=str(PATTERN.runcard),
-        sha256=str(PATTERN.runcard_hash),
         data=directory(str(PATTERN.data_dir)),
     params:
+        runcard=get_runcard,
         fit_dir=get_fit_dir,
+        theory=get_theory_option,
     log:
         str(PATTERN.log("setup_fit.log")),
     benchmark:
         str(PATTERN.benchmark("setup_fit.tsv"))
+    localrule: LOCAL_SHORT_JOBS
     threads: 1
     resources:
-        mem_mb=MEM_OTHER,
-        runtime=RUNTIME_OTHER,
+        mem_mb=get_mem_other,
+        runtime=get_runtime_other,
     conda:
         CONDA_ENV
     shell:
-        "replifold setup {input.runcard:q} -o {params.fit_dir:q} > {log:q} 2>&1"
+        "replifold setup {params.runcard:q} -o {params.fit_dir:q} {params.theory} > {log:q} 2>&1"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from replifold.io import read_json
 from replifold.runcard import dump_runcard, expand_runcard, load_runcard
 
 QUICK = Path(__file__).resolve().parents[1] / "config" / "runcards" / "closure-quick.yml"
-
+HAVE_TENSORBOARD = importlib.util.find_spec("tensorboard") is not None
 
 
 def replifold(*args: str) -> subprocess.CompletedProcess:
@@ -40,7 +41,7 @@ def two_runs(fit_dir):
     for run in ("a", "b"):
         batch, split = fit_dir / run / "batch", fit_dir / run / "replicas"
         # the second run also writes TensorBoard logs: they must not change a reproducible byte
-        tensorboard = ["--tensorboard", fit_dir / run / "tensorboard"] if run == "b" else []
+        tensorboard = ["--tensorboard", fit_dir / run / "tensorboard"] if run == "b" and HAVE_TENSORBOARD else []
         done = replifold("fit", fit_dir / "runcard.yml", fit_dir / "data", "--replicas", "2-4", *tensorboard, "-o", batch)
         assert done.returncode == 0, done.stderr
         done = replifold("split", batch, "-o", split)
@@ -123,6 +124,17 @@ def test_history_is_saved_with_the_batch_and_tensorboard_gets_it_per_replica(two
     last = max(r["last_epoch"] for r in result["replicas"])
     assert history.epochs[-1] <= last < history.epochs[-1] + history.stride
     assert set(history.values) == set(QUANTITIES) and history.values["chi2_tr"].shape == (len(history.epochs), 3)
+    if not HAVE_TENSORBOARD:
+        pytest.skip("tensorboard is not installed (TensorFlow 2.20+ no longer installs it)")
     for replica in replicas:
         events = list((fit_dir / "b" / "tensorboard" / f"replica_{replica}").glob("events.out.tfevents.*"))
         assert len(events) == 1 and events[0].stat().st_size > 0
+
+
+@pytest.mark.skipif(HAVE_TENSORBOARD, reason="tensorboard is installed")
+def test_tensorboard_without_the_package_is_refused_before_training(fit_dir, tmp_path):
+    done = replifold("fit", fit_dir / "runcard.yml", fit_dir / "data", "--replicas", "2-4",
+                     "--tensorboard", tmp_path / "tb", "-o", tmp_path / "batch")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "needs the tensorboard package" in done.stderr and "tensorboard: false" in done.stderr
+    assert not (tmp_path / "batch").exists()

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from replifold.cli import main
-from replifold.io import folder_lock, read_json, sha256_file
+from replifold.io import folder_lock, sha256_file
 from replifold.problem import load_problem
 from replifold.runcard import runcard_sha256
 
@@ -123,7 +123,7 @@ def test_fit_names_with_dots_dashes_and_underscores_are_fine(quick_runcard, tmp_
     quick_runcard["replicas"] = quick_runcard["replicas_per_job"] = 2
     card = tmp_path / "NNPDF4.0_closure-v2.yml"
     card.write_text(yaml.safe_dump(quick_runcard), encoding="utf-8")
-    status, err = _setup(card, tmp_path / "fit", capsys)
+    status, err = _setup(card, tmp_path / "NNPDF4.0_closure-v2", capsys)
     assert status == 0, err
     assert "fit NNPDF4.0_closure-v2:" in err
 
@@ -175,14 +175,14 @@ def test_a_setup_killed_at_any_moment_leaves_a_consistent_folder(quick_runcard, 
     assert status == 0, err
     _consistent(outdir)
     assert not [p.name for p in outdir.iterdir() if p.name.startswith(".") and p.name != ".lock"]
-    assert read_json(outdir / "data" / "meta.json")["replica_ids"] == list(range(1, 101))
+    assert load_problem(outdir / "data", [1, 100]).replica_data.shape[0] == 2
 
 
 def test_fit_on_half_written_data_is_a_clear_error(quick_runcard, write_runcard, tmp_path, capsys):
     quick_runcard["replicas"] = quick_runcard["replicas_per_job"] = 2
     outdir = tmp_path / "fit"
     assert _setup(write_runcard(quick_runcard), outdir, capsys)[0] == 0
-    (outdir / "data" / "replicas.npz").unlink()
+    (outdir / "data" / "covmat.npz").unlink()
     status = main(["fit", str(outdir / "runcard.yml"), str(outdir / "data"), "--replicas", "1-2", "-o", str(tmp_path / "b")])
     err = capsys.readouterr().err
     assert status == 2 and "incomplete or damaged" in err and "Traceback" not in err

@@ -239,10 +239,12 @@ def test_schema_forbids_unknown_keys_everywhere():
                 yield from objects(value)
 
     def closed(node):
+        # closed itself, or keys checked by replifold's code (documented in the schema), or every
+        # if/then branch closed (the penalty pattern)
+        if node.get("additionalProperties") is False or "x-keys-checked-by" in node:
+            return True
         branches = [part["then"] for part in node.get("allOf", [])]
-        if branches:
-            return all(branch.get("additionalProperties") is False for branch in branches)
-        return node.get("additionalProperties") is False
+        return bool(branches) and all(branch.get("additionalProperties") is False for branch in branches)
 
     found = list(objects(load_schema()))
     assert len(found) > 15
@@ -358,3 +360,15 @@ def test_a_history_stride_that_would_fill_memory_is_refused(quick_runcard):
     assert "a stride of at least 10" in str(error.value)
     quick_runcard["history"] = {"stride": 10}
     assert expand_runcard(quick_runcard)["history"]["stride"] == 10
+
+
+def test_more_draws_rerun_no_stage_of_the_fit_and_the_history_stride_only_its_training(quick_runcard):
+    """Draw 0 is the fit whatever the number of draws; the stride changes what training records."""
+    from replifold.views import stage_views
+
+    before = stage_views(expand_runcard(quick_runcard))
+    quick_runcard["closure"]["level1_draws"] = 3
+    quick_runcard["history"] = {"stride": 20}
+    after = stage_views(expand_runcard(quick_runcard))
+    assert [stage for stage in before if before[stage] != after[stage]] == ["fit"]
+    assert after["fit"]["history"] == {"stride": 20} and "level1_draws" not in after["fit"]["closure"]

@@ -77,5 +77,5 @@ def test_console_script(quick_runcard_path, tmp_path, write_runcard):
     done = subprocess.run(
         [script, "setup", quick_runcard_path, "-o", tmp_path / "good"], capture_output=True, text=True, check=True
     )
-    assert "fit closure-quick" in done.stderr
+    assert "fit good: 8 datasets" in done.stderr
     assert (tmp_path / "good" / "data" / "meta.json").is_file()

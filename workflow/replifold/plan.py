@@ -36,7 +36,7 @@ class FitPlan:
             folds=len(runcard["kfold"]["partitions"]) if scan else 0,
             batches=replica_batches(runcard["replicas"], runcard["replicas_per_job"]),
             threads=max(parallelism["intra_op_threads"], parallelism["inter_op_threads"]),
-            draws=int(runcard["closure"].get("level1_draws", 1)),
+            draws=int((runcard.get("closure") or {}).get("level1_draws", 1)),  # problem: closure only
         )
 
     @property

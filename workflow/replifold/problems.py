@@ -1,7 +1,8 @@
 """Which problem a runcard fits, and the writer of that problem's data (see replifold.problem).
 
-The training stages read only the ``replifold.problem`` contract, so a new problem family
-plugs in here and in its own subpackage.
+The training stages read only the ``replifold.problem`` contract, so a problem family plugs in
+here and in its own subpackage: ``closure`` (replifold.closure, the built-in closure test) and
+``dis`` (replifold.dis: measured DIS data with FK tables from the theory cache).
 """
 
 from __future__ import annotations
@@ -10,9 +11,22 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from replifold.errors import UserError
 
-def write_problem_data(runcard: Mapping[str, Any], data_dir: Path) -> None:
+
+def write_problem_data(runcard: Mapping[str, Any], data_dir: Path, theory_cache: Path | None = None) -> None:
     """Generate the data the expanded ``runcard`` describes into ``data_dir``."""
-    from replifold.closure.generate import write_problem
+    problem = runcard["problem"]
+    if problem == "closure":
+        from replifold.closure.generate import write_problem
 
-    write_problem(runcard, data_dir)
+        write_problem(runcard, data_dir)
+    elif problem == "dis":
+        from replifold.dis.build import write_problem
+        from replifold.theory.cache import TheoryCache
+
+        if theory_cache is None:
+            raise UserError("a problem: dis runcard needs --theory-cache DIR (the folder of its FK tables)")
+        write_problem(runcard, data_dir, TheoryCache(theory_cache))
+    else:
+        raise UserError(f"problem: {problem} has no data generator in this version of replifold")

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from replifold.errors import UserError
-from replifold.io import atomic_directory, atomic_write_text, folder_lock, remove_stale_temporaries
+from replifold.io import atomic_directory, folder_lock, remove_stale_temporaries
 from replifold.layout import RUNCARD_HASH_NAME, RUNCARD_NAME, FitLayout
+from replifold.views import write_if_changed, write_views
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,9 @@ def claimed_by(layout: FitLayout) -> str | None:
     return fields[0]
 
 
-def set_up(expanded: dict[str, Any], text: str, digest: str, outdir: Path, force: bool = False) -> SetupOutcome:
+def set_up(
+    expanded: dict[str, Any], text: str, digest: str, outdir: Path, force: bool = False, theory_cache: Path | None = None
+) -> SetupOutcome:
     """Write ``text`` (the canonical expanded runcard, sha256 ``digest``) and its data into ``outdir``."""
     from replifold.problems import write_problem_data
 
@@ -58,15 +61,30 @@ def set_up(expanded: dict[str, Any], text: str, digest: str, outdir: Path, force
                     f"{digest[:12]}...); results computed there would no longer match. Choose another output "
                     "directory, or pass --force to replace its runcard and data"
                 )
-            stale = sorted(p.name for p in outdir.iterdir() if p.name not in (RUNCARD_NAME, RUNCARD_HASH_NAME, "data")
-                           and not p.name.startswith("."))
+            ours = (RUNCARD_NAME, RUNCARD_HASH_NAME, layout.data_dir.name, layout.view("data").parent.name)
+            stale = sorted(p.name for p in outdir.iterdir() if p.name not in ours and not p.name.startswith("."))
             if stale:
                 log.warning(f"--force: {', '.join(stale)} in {outdir} came from the previous runcard")
             # Withdraw the old claim first: from here until the new one is written the folder
             # belongs to no runcard, so an interruption cannot leave it claimed by the wrong one.
             layout.runcard_hash.unlink()
         with atomic_directory(layout.data_dir) as building:
-            write_problem_data(expanded, building)
-        atomic_write_text(layout.runcard, text)
-        atomic_write_text(layout.runcard_hash, f"{digest}  {RUNCARD_NAME}\n")
+            write_problem_data(expanded, building, theory_cache)
+        write_runcard_files(expanded, text, digest, layout)
     return SetupOutcome(layout, expanded, digest)
+
+
+def write_runcard_files(expanded: dict[str, Any], text: str, digest: str, layout: FitLayout) -> list[str]:
+    """runcard.yml, its stage views and last the hash (the claim), each only if its bytes change.
+
+    Unchanged files keep their times, which is what lets Snakemake rerun only the stages an
+    edit touches (replifold.views); the workflow calls this when it plans the DAG.
+    """
+    claim = f"{digest}  {RUNCARD_NAME}\n".encode()
+    if layout.runcard_hash.is_file() and layout.runcard_hash.read_bytes() != claim:
+        layout.runcard_hash.unlink()  # unclaimed until the new runcard and its views are all written
+    changed = [RUNCARD_NAME] if write_if_changed(layout.runcard, text.encode("utf-8")) else []
+    changed += [f"views/{stage}.json" for stage in write_views(expanded, layout)]
+    if write_if_changed(layout.runcard_hash, claim):
+        changed.append(RUNCARD_HASH_NAME)
+    return changed

@@ -18,8 +18,10 @@ from replifold.io import read_json
 from replifold.layout import FitLayout
 from replifold.plan import FitPlan
 from replifold.version import code_version
+from replifold.runcard import filterseed
 
-PACKAGES = ("replifold", "tensorflow", "keras", "numpy", "hyperopt", "h5py", "snakemake", "matplotlib", "pyyaml", "jsonschema")
+PACKAGES = ("replifold", "tensorflow", "keras", "numpy", "hyperopt", "h5py", "snakemake", "matplotlib", "pyyaml", "jsonschema",
+            "nnpdf-data", "yadism", "eko", "pineappl", "pineko")
 
 
 def package_versions() -> dict[str, str | None]:
@@ -43,15 +45,16 @@ def seeds(layout: FitLayout, runcard: dict[str, Any]) -> dict[str, Any]:
     nnseed = int(runcard["nnseed"])
     plan = FitPlan.from_runcard(runcard)
     scan = plan.scan
+    level1 = filterseed(runcard)
     out: dict[str, Any] = {
         "runcard": {
-            "filterseed": runcard["closure"]["filterseed"],
+            "filterseed": level1,
             "mcseed": runcard["mcseed"],
             "trvlseed": runcard["trvlseed"],
             "nnseed": nnseed,
             "hyperopt.seed": scan.seed if scan else None,
         },
-        "level1": seeding.level1_seed(runcard["closure"]["filterseed"]),
+        "level1": None if level1 is None else seeding.level1_seed(level1),
         "fit_batch_jobs": {
             f"{batch[0]}-{batch[-1]}": seeding.job_seed(nnseed, batch_first_replica=batch[0]) for batch in plan.batches
         },

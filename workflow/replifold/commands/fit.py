@@ -59,6 +59,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     replicas = parse_replicas(args.replicas)
+    if args.tensorboard is not None:
+        from replifold.training.tensorboard import require_tensorboard
+
+        require_tensorboard()
     from replifold import seeding
     from replifold.io import read_json, write_json
     from replifold.layout import batch_dir
@@ -73,7 +77,11 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"--params {args.params}: no such file (run 'replifold collect' to write best.json)")
 
         runcard = {**runcard, "parameters": apply_params(runcard["parameters"], read_json(args.params)["params"])}
-    problem = load_problem(args.data_dir)
+    if replicas[-1] > runcard["replicas"]:
+        raise UserError(
+            f"--replicas {args.replicas}: the runcard fits replicas 1-{runcard['replicas']}; raise 'replicas' to fit more"
+        )
+    problem = load_problem(args.data_dir, replicas)
     seeding.set_job_state(runcard, batch_first_replica=replicas[0])
 
     from replifold.training.progress import Progress

@@ -20,6 +20,7 @@ def run(args: argparse.Namespace) -> int:
     from replifold.hyperopt.context import ScanContext
     from replifold.hyperopt.engines.files import FilesEngine
     from replifold.hyperopt.evaluation import fold_results, reduce_trial
+    from replifold.hyperopt.records import finished_so_far, progress_line
 
     ctx = ScanContext.load(args.fit_dir)
     ctx.check_trial(args.trial)
@@ -27,4 +28,5 @@ def run(args: argparse.Namespace) -> int:
     outcome = reduce_trial(ctx, args.trial, FilesEngine(ctx).params(args.trial))
     result = f"loss {outcome.loss:.6g}" if outcome.loss is not None else f"failed: {outcome.reason}"
     log.info(f"trial {args.trial}: {result} -> {ctx.layout.hyperloss(args.trial)}")
+    log.info(f"scan: {progress_line(ctx, finished_so_far(ctx))}")
     return 0

@@ -19,6 +19,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("runcard", type=Path, help="the runcard (YAML); the fit is named after its file stem")
     parser.add_argument("-o", "--output", dest="outdir", type=Path, required=True, help="the fit directory")
     parser.add_argument(
+        "--theory-cache",
+        type=Path,
+        help="problem: dis: the theory cache holding the FK tables (built by theory-grid, theory-operator, fktable)",
+    )
+    parser.add_argument(
         "--force",
         action="store_true",
         help="replace the runcard and data of an OUTDIR set up from a different runcard",
@@ -30,14 +35,14 @@ def run(args: argparse.Namespace) -> int:
     from replifold.runcard import dump_runcard, expand_runcard, fit_name, load_runcard, runcard_sha256
     from replifold.setup_fit import set_up
 
-    name = fit_name(args.runcard)
+    fit_name(args.runcard)  # the runcard's file name must be a valid fit name, whatever folder it goes to
     expanded = expand_runcard(load_runcard(args.runcard), source=str(args.runcard))
     text = dump_runcard(expanded)
-    outcome = set_up(expanded, text, runcard_sha256(text), args.outdir, args.force)
+    outcome = set_up(expanded, text, runcard_sha256(text), args.outdir, args.force, args.theory_cache)
     layout = outcome.layout
     datasets = read_json(layout.data_dir / "meta.json")["datasets"]
     ndata = sum(entry["ndata"] for entry in datasets)
-    log.info(f"fit {name}: {len(datasets)} datasets, {ndata} data points, {expanded['replicas']} replicas")
+    log.info(f"fit {layout.name}: {len(datasets)} datasets, {ndata} data points, {expanded['replicas']} replicas")
     log.info("  datasets: " + ", ".join(f"{entry['name']} ({entry['ndata']})" for entry in datasets))
     log.info(f"  runcard:  {layout.runcard}")
     log.info(f"  sha256:   {layout.runcard_hash}")

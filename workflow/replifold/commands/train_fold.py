@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     from replifold.hyperopt.fold import train_fold, write_fold
     from replifold.problem import load_problem
 
-    trained = train_fold(ctx, load_problem(ctx.layout.data_dir), args.trial, args.fold, params)
+    problem = load_problem(ctx.layout.data_dir, ctx.scan.replica_ids)
+    trained = train_fold(ctx, problem, args.trial, args.fold, params)
     write_fold(ctx, trained)
     result = trained.result
     summary = "ok" if result.reason is None else f"failed: {result.reason}"

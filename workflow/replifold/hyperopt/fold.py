@@ -35,6 +35,7 @@ from replifold.io import write_json
 from replifold.model import EVOL_BASIS, Observables, to_evolution
 from replifold.problem import Problem
 from replifold.training.losses import inverse_cholesky
+from replifold.training.progress import Progress
 from replifold.training.replicas import TrainedBatch, train_replicas
 from replifold.training.weights import save_model
 
@@ -78,8 +79,10 @@ def train_fold(ctx: ScanContext, problem: Problem, trial: int, fold: int, params
     runcard = fold_runcard(ctx, params)
     seeding.set_job_state(runcard, trial=trial, fold=fold)
     held_out = ctx.kfold.partitions[fold]
-    replicas = list(range(1, ctx.scan.replicas + 1))
-    batch = train_replicas(runcard, problem, replicas, exclude_datasets=held_out)
+    replicas = list(ctx.scan.replica_ids)
+    label = f"trial {trial} fold {fold}"
+    epochs = int(runcard["parameters"]["epochs"])
+    batch = train_replicas(runcard, problem, replicas, exclude_datasets=held_out, progress=Progress(epochs, label=label))
     observables = Observables(problem, held_out)
     xf = batch.model(None)
     predictions = keras.ops.convert_to_numpy(observables(xf)).astype(np.float64)

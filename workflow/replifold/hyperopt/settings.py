@@ -31,6 +31,11 @@ class ScanSettings:
     workers: int = 1  # the mongo engine's worker jobs
 
     @property
+    def replica_ids(self) -> tuple[int, ...]:
+        """The replicas every trial trains, in every fold: 1 to ``hyperopt.replicas``."""
+        return tuple(range(1, self.replicas + 1))
+
+    @property
     def n_trials(self) -> int:
         return self.rounds * self.trials_per_round
 

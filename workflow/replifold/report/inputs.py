@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +10,7 @@ from replifold.archive.provenance import build_provenance
 from replifold.errors import UserError
 from replifold.io import read_json
 from replifold.layout import FitLayout
+from replifold.lhapdf.grid import LhapdfSet
 from replifold.postfit.replicas import ReplicaOutput, load_replicas
 from replifold.problem import Problem, load_problem
 from replifold.report.histories import ReplicaHistory, load_histories
@@ -17,8 +18,25 @@ from replifold.report.scan import Trial, read_trials
 
 
 @dataclass(frozen=True, eq=False)
+class EvolvedSet:
+    lhapdf_set: LhapdfSet
+    summary: dict[str, Any]  # evolution.json
+
+
+def load_evolved(fit_dir: Path) -> EvolvedSet | None:
+    """The fit's LHAPDF set and evolution summary (``replifold evolve``), None before evolve ran."""
+    from replifold.lhapdf.reader import read_set
+
+    layout = FitLayout(fit_dir)
+    if not layout.evolution_json.is_file():
+        return None
+    return EvolvedSet(read_set(layout.lhapdf_set), read_json(layout.evolution_json))
+
+
+@dataclass(frozen=True, eq=False)
 class ReportInputs:
     name: str
+    fit_dir: Path
     runcard: dict[str, Any]
     problem: Problem
     replicas: list[ReplicaOutput]
@@ -27,8 +45,9 @@ class ReportInputs:
     trials: list[Trial] | None  # None without a hyperopt section
     best: dict[str, Any] | None
     provenance: dict[str, Any]
-    histories: list[ReplicaHistory]
-    multiclosure: dict[str, Any] | None  # closure/estimators.json of a multi-closure test
+    histories: list[ReplicaHistory] = field(default_factory=list)  # fit/batch<b>/history.npz, per replica
+    multiclosure: dict[str, Any] | None = None  # closure/estimators.json of a multi-closure test
+    evolved: EvolvedSet | None = None  # the LHAPDF set, once 'replifold evolve' has run
 
     @property
     def selected_replicas(self) -> list[ReplicaOutput]:
@@ -54,10 +73,11 @@ def load_inputs(fit_dir: Path) -> ReportInputs:
         best = read_json(_require(layout.best_json, f"replifold collect {fit_dir}"))
     replicas = load_replicas(layout, range(1, runcard["replicas"] + 1))
     multiclosure = None
-    if runcard["closure"]["level1_draws"] > 1:
+    if (runcard.get("closure") or {}).get("level1_draws", 1) > 1:
         multiclosure = read_json(_require(layout.closure_estimators, f"replifold multiclosure {fit_dir}"))
     return ReportInputs(
         name=layout.name,
+        fit_dir=layout.root,
         runcard=runcard,
         problem=load_problem(layout.data_dir),
         replicas=replicas,
@@ -68,4 +88,5 @@ def load_inputs(fit_dir: Path) -> ReportInputs:
         provenance=build_provenance(layout, runcard),
         histories=load_histories(layout, runcard, {r.replica: r.fit["best_epoch"] for r in replicas}),
         multiclosure=multiclosure,
+        evolved=load_evolved(layout.root),
     )

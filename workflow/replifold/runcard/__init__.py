@@ -27,6 +27,7 @@ __all__ = [
     "Seeds",
     "dump_runcard",
     "expand_runcard",
+    "filterseed",
     "fit_name",
     "load_fit_runcard",
     "load_runcard",
@@ -92,11 +93,20 @@ def fit_name(path: str | Path) -> str:
     return name
 
 
+def filterseed(runcard: dict[str, Any]) -> int | None:
+    """The seed of the level-1 noise: ``closure.filterseed``, ``closuretest.filterseed`` of a real-data
+    closure test, or None (real data have no level-1 noise)."""
+    for section in ("closure", "closuretest"):
+        if runcard.get(section):
+            return int(runcard[section]["filterseed"])
+    return None
+
+
 @dataclass(frozen=True)
 class Seeds:
     """The runcard's base seeds, from which ``replifold.seeding`` derives every job's seeds."""
 
-    filterseed: int
+    filterseed: int | None
     mcseed: int
     trvlseed: int
     nnseed: int
@@ -106,7 +116,7 @@ class Seeds:
     def from_runcard(cls, runcard: dict[str, Any]) -> Seeds:
         hyperopt = runcard.get("hyperopt")
         return cls(
-            filterseed=runcard["closure"]["filterseed"],
+            filterseed=filterseed(runcard),
             mcseed=runcard["mcseed"],
             trvlseed=runcard["trvlseed"],
             nnseed=runcard["nnseed"],

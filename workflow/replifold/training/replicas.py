@@ -84,15 +84,11 @@ def compiled_xf(model: StackedPDF) -> np.ndarray:
     return tf.function(lambda: model(None), jit_compile=True, autograph=False)().numpy()
 
 
-def _replica_seeds(problem: Problem, row: int, nn: int) -> ReplicaSeeds:
-    stored = problem.meta.get("seeds", {})
-    mc = stored.get("mc")
-    trvl = stored.get("trvl")
-    return ReplicaSeeds(
-        nn=nn,
-        mc=None if mc is None else int(mc[row]),
-        trvl={} if trvl is None else {d.name: int(s) for d, s in zip(problem.datasets, trvl[row], strict=True)},
-    )
+def _replica_seeds(problem: Problem, replica: int, nn: int) -> ReplicaSeeds:
+    if problem.sampling is None:
+        return ReplicaSeeds(nn=nn, mc=None, trvl={})
+    mc, trvl = problem.sampling.seeds(problem.datasets, replica)
+    return ReplicaSeeds(nn=nn, mc=mc, trvl=trvl)
 
 
 def integrability_columns(model: StackedPDF, settings: TrainingSettings) -> list[int]:
@@ -114,8 +110,8 @@ def make_forward(model: StackedPDF, fitted: Observables, positivity: PositivityO
 
     def forward_with_integrability() -> ForwardOutputs:
         xf, fit_basis = model.grid_and_points(np.asarray(INTEGRABILITY_X))
-        chosen = tf.gather(fit_basis, columns, axis=2)  # (R, points, sets)
-        integ = tf.reshape(tf.transpose(chosen, [0, 2, 1]), [tf.shape(xf)[0], -1])  # set-major
+        chosen = tf.gather(fit_basis, columns, axis=1)  # (R, sets, points)
+        integ = tf.reshape(chosen, [tf.shape(xf)[0], -1])  # set-major
         return ForwardOutputs(fitted(xf), positivity(xf), integ)
 
     return forward_with_integrability
@@ -139,7 +135,7 @@ def train_replicas(
     """
     settings = TrainingSettings.from_runcard(runcard)
     replicas = [int(r) for r in replicas]
-    rows = replica_rows(problem, replicas)
+    replica_rows(problem, replicas)  # refuses unknown or repeated replicas
     stacked = replicas * min_stack if len(replicas) < min_stack else replicas
     indices = fitted_indices(problem, exclude_datasets)
     model = build_model(runcard, problem, stacked)
@@ -179,7 +175,7 @@ def train_replicas(
         model = model.single_replica(0)
         history = history.select(range(len(replicas)))
     results = []
-    for k, (replica, row) in enumerate(zip(replicas, rows)):
+    for k, replica in enumerate(replicas):
         exp = experimental_chi2(problem, predictions[k])
         results.append(
             ReplicaResult(
@@ -197,7 +193,7 @@ def train_replicas(
                 chi2_exp_total=float(sum(c.chi2 for c in exp.values())),
                 ndata_exp_total=int(sum(c.ndata for c in exp.values())),
                 positivity=POS_PASS if passes[k] else POS_VETO,
-                seeds=_replica_seeds(problem, row, model.replica_seeds[k]),
+                seeds=_replica_seeds(problem, replica, model.replica_seeds[k]),
             )
         )
     batch = BatchResult(

@@ -7,6 +7,7 @@ is the same with or without it. Event files hold wall-clock times and are never 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +15,18 @@ from pathlib import Path
 import numpy as np
 
 from replifold.backend import tf
+from replifold.errors import UserError
 from replifold.training.history import TrainingHistory
+
+
+def require_tensorboard() -> None:
+    """TensorFlow 2.20+ no longer installs TensorBoard; say so before training, not after it."""
+    if importlib.util.find_spec("tensorboard") is None:
+        raise UserError(
+            "--tensorboard (the workflow's config key tensorboard: true) needs the tensorboard package, "
+            "which TensorFlow no longer installs: pip install 'replifold[tensorboard]' (or tensorboard), "
+            "or drop --tensorboard / set tensorboard: false"
+        )
 
 
 def write_tensorboard(history: TrainingHistory, replicas: Sequence[int], logdir: str | os.PathLike) -> Path:

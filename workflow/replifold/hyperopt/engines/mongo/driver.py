@@ -22,7 +22,7 @@ from pymongo.errors import PyMongoError
 from replifold.errors import UserError
 from replifold.hyperopt.engines.mongo.engine import MongoEngine
 from replifold.hyperopt.engines.mongo.jobs import SCAN_FAILED, SCAN_FINISHED, SCAN_RUNNING, ScanJobs
-from replifold.hyperopt.records import STATUS_OK, TrialOutcome
+from replifold.hyperopt.records import STATUS_OK, TrialOutcome, progress_line
 from replifold.hyperopt.store import write_store
 
 
@@ -65,9 +65,9 @@ def _drive(engine: MongoEngine, workers: int, timing: Timing, report: Callable[[
             report(f"trial {tid} queued again: its worker's heartbeat stopped")
         finished = engine.history(n_trials)
         if len(finished) != written and any(o.status == STATUS_OK for o in finished):
-            best = write_store(ctx, finished)
+            write_store(ctx, finished)
             written = len(finished)
-            report(f"{len(finished)}/{n_trials} trials finished; best so far: trial {best.trial}, loss {best.loss:.6g}")
+            report(f"scan: {progress_line(ctx, finished)}")
         if len(finished) >= n_trials:
             break
         _crashed(jobs)

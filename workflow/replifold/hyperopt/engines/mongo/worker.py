@@ -117,7 +117,7 @@ def work(
                     time.sleep(timing.poll_s)
                     continue
                 if problem is None:
-                    problem = load_problem(ctx.layout.data_dir)
+                    problem = load_problem(ctx.layout.data_dir, ctx.scan.replica_ids)
                 trial = int(doc["tid"])
                 report(f"trial {trial}: evaluating {doc['spec']}")
                 with _Heartbeat(lambda: jobs.heartbeat(doc, owner), every):

@@ -2,7 +2,8 @@
 
 Each replica's noise and mask are drawn from seeds naming only that replica (and, for masks,
 the dataset's catalogue index), so replica k is the same whether 1 or 100 replicas are made
-and whichever other datasets sit beside it in the runcard.
+and whichever other datasets sit beside it in the runcard. Every problem with measured or
+pseudo-measured data (the closure test, real DIS data) draws its replicas here.
 """
 
 from __future__ import annotations
