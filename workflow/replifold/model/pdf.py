@@ -26,6 +26,7 @@ from replifold.backend import keras
 from replifold.model.basis import EVOL_BASIS, FLAVOUR_FROM_EVOLUTION
 from replifold.model.dense import MultiDense
 from replifold.model.preprocessing import Preprocessing, log_features
+from replifold.model.replica_blocks import PAIR, in_replica_blocks
 from replifold.model.replica_seeds import dense_seed
 from replifold.model.spec import ModelSpec
 from replifold.model.sum_rules import SumRules
@@ -126,7 +127,7 @@ class StackedPDF(keras.Model):
         return xf[:, :, :n_eval] * normalisation[:, :, None]
 
     def _to_flavour(self, xf):
-        return keras.ops.einsum("fb,rbn->rfn", self._rotation, xf)
+        return in_replica_blocks(lambda r: keras.ops.einsum("fb,rbn->rfn", self._rotation, r), xf, PAIR)
 
     def call(self, inputs=None, training=None):
         """``model()``: x f on the x-grid, ``(R, 8, nx)``; ``inputs`` is ignored."""
@@ -175,6 +176,15 @@ class StackedPDF(keras.Model):
         single = StackedPDF(self.spec, [self._replica_seeds[i]], self.xgrid, self.integration_x, self.integration_w)
         single.set_replica_weights(0, self.replica_weights(i))
         return single
+
+    def copies(self, n: int) -> StackedPDF:
+        """``n`` stacked copies of a one-replica model (see ``compiled_xf``)."""
+        if self.replicas != 1:
+            raise ValueError(f"copies of a {self.replicas}-replica model")
+        stacked = StackedPDF(self.spec, [self._replica_seeds[0]] * n, self.xgrid, self.integration_x, self.integration_w)
+        for i in range(n):
+            stacked.set_replica_weights(i, self.replica_weights(0))
+        return stacked
 
     def get_config(self) -> dict:
         return {
