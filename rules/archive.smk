@@ -8,6 +8,8 @@ rule archive:
         batches=get_batch_results,
         replicas=get_replica_fits,
         postfit=str(PATTERN.selected_json),
+        draws=get_draw_selections,
+        closure=get_closure_estimators,
         report=str(PATTERN.report_html),
         lhapdf=get_lhapdf_set,
     output:

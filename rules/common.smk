@@ -29,8 +29,12 @@ CONDA_ENV = "../envs/replifold.yaml"
 # Set (not read) for envs/replifold.post-deploy.sh, which installs this checkout into the conda env.
 os.environ.update(REPLIFOLD_SOURCE=workflow.basedir)
 
-# Output patterns: the fit folder with the fit's name as a wildcard.
+# Output patterns: the fit folder with the fit's name as a wildcard, and a level-1 draw's fit folder.
 PATTERN = FitLayout(os.path.join(RESULTS, "{fit}"))
+DRAW_PATTERN = PATTERN.draw("{draw}")
+# Every job of one level-1 draw (setup, batches, splits, postfit) forms one group job: one
+# submission per draw on a cluster. Draws are not connected to each other, so each is its own group.
+DRAW_GROUP = "level1_draw"
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,7 @@ wildcard_constraints:
     trial=r"\d+",
     fold=r"\d+",
     batch=r"\d+",
+    draw=r"\d+",
 
 
 def hyperloss_files(fit: Fit, rounds: range) -> list[str]:
@@ -125,8 +130,15 @@ def hyperloss_files(fit: Fit, rounds: range) -> list[str]:
     ] if scan else []
 
 
-def replica_files(fit: Fit, name: str) -> list[str]:
-    return [str(getattr(fit.layout.replica(r), name)) for r in fit.plan.replicas]
+def replica_files(fit: Fit, name: str, layout: FitLayout | None = None) -> list[str]:
+    """A file of every replica of the fit, or of one of its draws (``layout``)."""
+    layout = layout or fit.layout
+    return [str(getattr(layout.replica(r), name)) for r in fit.plan.replicas]
+
+
+def draw_selections(fit: Fit) -> list[str]:
+    """postfit/selected.json of every extra level-1 draw (none for a single closure fit)."""
+    return [str(fit.layout.draw(k).selected_json) for k in fit.plan.extra_draws]
 
 
 def mongo_worker_records(fit: Fit) -> list[str]:
@@ -194,6 +206,13 @@ def get_params_option(wildcards) -> str:
     return f"--params {shlex.quote(str(fit.layout.best_json))}" if fit.scan else ""
 
 
+def get_tensorboard_option(wildcards) -> str:
+    """With `--config tensorboard=true`, each batch also writes TensorBoard logs under logs/."""
+    if not config["tensorboard"]:
+        return ""
+    return f"--tensorboard {shlex.quote(str(get_fit(wildcards).layout.tensorboard_dir(wildcards.batch)))}"
+
+
 def get_batch_replicas(wildcards) -> str:
     return get_fit(wildcards).batch_range(int(wildcards.batch))
 
@@ -213,6 +232,34 @@ def get_replica_fits(wildcards) -> list[str]:
 
 def get_replica_grids(wildcards) -> list[str]:
     return replica_files(get_fit(wildcards), "grid")
+
+
+def get_draw_dir(wildcards) -> str:
+    return str(get_fit(wildcards).layout.draw(wildcards.draw).root)
+
+
+def get_draw_batch_dir(wildcards) -> str:
+    return str(get_fit(wildcards).layout.draw(wildcards.draw).batch(wildcards.batch).path)
+
+
+def get_draw_replica_fits(wildcards) -> list[str]:
+    fit = get_fit(wildcards)
+    return replica_files(fit, "fit", fit.layout.draw(wildcards.draw))
+
+
+def get_draw_replica_grids(wildcards) -> list[str]:
+    fit = get_fit(wildcards)
+    return replica_files(fit, "grid", fit.layout.draw(wildcards.draw))
+
+
+def get_draw_selections(wildcards) -> list[str]:
+    return draw_selections(get_fit(wildcards))
+
+
+def get_closure_estimators(wildcards) -> list[str]:
+    """closure/estimators.json for a multi-closure test, nothing for a single closure fit."""
+    fit = get_fit(wildcards)
+    return [str(fit.layout.closure_estimators)] if fit.plan.draws > 1 else []
 
 
 def get_folder_of_input(wildcards, input) -> str:

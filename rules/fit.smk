@@ -8,11 +8,13 @@ rule fit_batch:
         weights=str(PATTERN.batch("{batch}").weights),
         model=str(PATTERN.batch("{batch}").model),
         result=str(PATTERN.batch("{batch}").result),
+        history=str(PATTERN.batch("{batch}").history),
     params:
         runcard=get_runcard,
         replicas=get_batch_replicas,
         best=get_params_option,
         batch_dir=get_batch_dir,
+        tensorboard=get_tensorboard_option,
     log:
         str(PATTERN.log("fit_batch", "batch{batch}.log")),
     benchmark:
@@ -26,7 +28,7 @@ rule fit_batch:
         CONDA_ENV
     shell:
         "replifold fit {params.runcard:q} {input.data:q} --replicas {params.replicas:q} {params.best}"
-        " -o {params.batch_dir:q} > {log:q} 2>&1"
+        " {params.tensorboard} -o {params.batch_dir:q} > {log:q} 2>&1"
 
 
 # One split job per batch: its outputs are that batch's replicas, which a single output
@@ -60,7 +62,7 @@ for _fit in FITS.values():
 
 
 rule postfit:
-    """Select replicas: veto chi2 above threshold, positivity violations and outliers."""
+    """Select replicas as NNPDF's postfit: no best epoch, positivity, integrability, iterated chi2 and arc-length vetoes."""
     input:
         view=str(PATTERN.view("postfit")),
         fits=get_replica_fits,

@@ -8,6 +8,7 @@ rule report:
         veto=str(PATTERN.veto_json),
         fits=get_replica_fits,
         grids=get_replica_grids,
+        closure=get_closure_estimators,
         lhapdf=get_lhapdf_set,
     output:
         html=str(PATTERN.report_html),

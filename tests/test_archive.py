@@ -30,13 +30,17 @@ def finished_fit(root, quick_runcard):
     write_json(fit_dir / "hyperopt" / "best.json", {"trial": 0})
     write_json(fit_dir / "fit" / "batch0" / "result.json", {"replicas": [{"replica": 1}, {"replica": 2}]})
     write_json(fit_dir / "fit" / "batch0" / "fit.timing.json", {"wall_s": 1.0})
+    (fit_dir / "fit" / "batch0" / "history.npz").write_bytes(b"history")
+    write_json(fit_dir / "draws" / "draw1" / "postfit" / "selected.json", {"selected": [1]})
+    write_json(fit_dir / "closure" / "estimators.json", {"total": {}})
+    (fit_dir / "logs" / "tensorboard" / "batch0").mkdir(parents=True)
+    (fit_dir / "logs" / "tensorboard" / "batch0" / "events.out.tfevents.1").write_bytes(b"wall clock")
     for r in (1, 2):
         write_json(fit_dir / "fit" / f"replica_{r}" / "fit.json", {"seeds": SEEDS})
     write_json(fit_dir / "postfit" / "selected.json", {"selected": [1, 2]})
     (fit_dir / "report" / "figures").mkdir(parents=True)
     (fit_dir / "report" / "index.html").write_text("<html></html>\n", encoding="utf-8")
     (fit_dir / "report" / "figures" / ".snakemake_timestamp").write_text("", encoding="utf-8")
-    (fit_dir / "logs").mkdir()
     (fit_dir / "logs" / "setup_fit.log").write_text("a time-stamped log\n", encoding="utf-8")
     return fit_dir, expanded
 
@@ -54,8 +58,11 @@ def test_members_are_the_reproducible_files_in_sorted_order(archive):
     names = [i.name for i in infos]
     assert names == sorted(names)
     assert "closure-quick/fit/batch0/result.json" in names
+    # the per-epoch history, a level-1 draw's fit folder and the multi-closure estimators are kept
+    assert {f"closure-quick/{n}" for n in ("fit/batch0/history.npz", "draws/draw1/postfit/selected.json",
+                                           "closure/estimators.json")} <= set(names)
     assert "closure-quick/provenance.json" in names and "closure-quick/MANIFEST.sha256" in names
-    assert not [n for n in names if "timing" in n or "/logs/" in n or "/." in n or "/archive/" in n]
+    assert not [n for n in names if "timing" in n or "/logs/" in n or "/." in n or "/archive/" in n or "tfevents" in n]
     assert all(i.mtime == 0 and i.uid == 0 and i.gid == 0 and i.uname == "" and i.mode == 0o644 for i in infos)
 
 

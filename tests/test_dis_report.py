@@ -36,7 +36,7 @@ def _inputs(fit_dir, runcard) -> ReportInputs:
         replicas.append(ReplicaOutput(r, fit, problem.xgrid, xf))
     return ReportInputs(
         name=fit_dir.name, fit_dir=fit_dir, runcard=runcard, problem=problem, replicas=replicas, selected=(1, 2, 3),
-        vetoes={"replicas": {}, "counts": {}}, trials=None, best=None, provenance={"fit": fit_dir.name},
+        vetoes={"replicas": {}, "counts": {}, "iterations": 1}, trials=None, best=None, provenance={"fit": fit_dir.name},
     )
 
 

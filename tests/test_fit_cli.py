@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from replifold.io import read_json
 from replifold.runcard import dump_runcard, expand_runcard, load_runcard
 
 QUICK = Path(__file__).resolve().parents[1] / "config" / "runcards" / "closure-quick.yml"
-
+HAVE_TENSORBOARD = importlib.util.find_spec("tensorboard") is not None
 
 
 def replifold(*args: str) -> subprocess.CompletedProcess:
@@ -39,7 +40,9 @@ def two_runs(fit_dir):
     outputs = []
     for run in ("a", "b"):
         batch, split = fit_dir / run / "batch", fit_dir / run / "replicas"
-        done = replifold("fit", fit_dir / "runcard.yml", fit_dir / "data", "--replicas", "2-4", "-o", batch)
+        # the second run also writes TensorBoard logs: they must not change a reproducible byte
+        tensorboard = ["--tensorboard", fit_dir / run / "tensorboard"] if run == "b" and HAVE_TENSORBOARD else []
+        done = replifold("fit", fit_dir / "runcard.yml", fit_dir / "data", "--replicas", "2-4", *tensorboard, "-o", batch)
         assert done.returncode == 0, done.stderr
         done = replifold("split", batch, "-o", split)
         assert done.returncode == 0, done.stderr
@@ -49,7 +52,7 @@ def two_runs(fit_dir):
 
 def test_two_processes_write_byte_identical_outputs(two_runs):
     (batch_a, split_a), (batch_b, split_b) = two_runs
-    for name in ("weights.h5", "model.json", "result.json"):
+    for name in ("weights.h5", "model.json", "result.json", "history.npz"):
         assert (batch_a / name).read_bytes() == (batch_b / name).read_bytes(), name
     for replica in (2, 3, 4):
         for name in ("weights.h5", "grid.npz", "fit.json"):
@@ -81,6 +84,7 @@ def test_split_replica_reloads_into_a_single_replica_model(two_runs):
         fit = read_json(split / f"replica_{replica}" / "fit.json")
         assert fit["replica"] == replica and fit["positivity"] in ("POS_PASS", "POS_VETO")
         assert {"chi2_tr", "chi2_vl", "chi2_exp", "chi2_exp_total", "best_epoch", "stop_reason", "seeds"} <= set(fit)
+        assert len(fit["arc_lengths"]) == 5 and len(fit["integrability"]) == 5  # what postfit vetoes on
 
 
 @pytest.mark.parametrize(
@@ -108,3 +112,29 @@ def test_bad_input_exits_with_status_2(fit_dir, tmp_path):
         done = replifold(*args)
         assert done.returncode == 2, (args, done.stderr)
         assert "Traceback" not in done.stderr and "error" in done.stderr
+
+
+def test_history_is_saved_with_the_batch_and_tensorboard_gets_it_per_replica(two_runs, fit_dir):
+    from replifold.training.history import QUANTITIES, load_history
+
+    (batch, _), _ = two_runs
+    history, replicas = load_history(batch / "history.npz")
+    assert replicas == [2, 3, 4] and history.stride == 10 and history.epochs[0] == 0
+    result = read_json(batch / "result.json")
+    last = max(r["last_epoch"] for r in result["replicas"])
+    assert history.epochs[-1] <= last < history.epochs[-1] + history.stride
+    assert set(history.values) == set(QUANTITIES) and history.values["chi2_tr"].shape == (len(history.epochs), 3)
+    if not HAVE_TENSORBOARD:
+        pytest.skip("tensorboard is not installed (TensorFlow 2.20+ no longer installs it)")
+    for replica in replicas:
+        events = list((fit_dir / "b" / "tensorboard" / f"replica_{replica}").glob("events.out.tfevents.*"))
+        assert len(events) == 1 and events[0].stat().st_size > 0
+
+
+@pytest.mark.skipif(HAVE_TENSORBOARD, reason="tensorboard is installed")
+def test_tensorboard_without_the_package_is_refused_before_training(fit_dir, tmp_path):
+    done = replifold("fit", fit_dir / "runcard.yml", fit_dir / "data", "--replicas", "2-4",
+                     "--tensorboard", tmp_path / "tb", "-o", tmp_path / "batch")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "needs the tensorboard package" in done.stderr and "tensorboard: false" in done.stderr
+    assert not (tmp_path / "batch").exists()

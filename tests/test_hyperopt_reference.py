@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from replifold.errors import RuncardError
-from replifold.hyperopt.fold import held_out_chi2, phi2
+from replifold.hyperopt.fold import held_out_chi2
 from replifold.hyperopt.foldresult import FoldResult, PdfSample, ReplicaFoldResult
 from replifold.hyperopt.hyperloss import divergence, fold_loss, trial_loss
+from replifold.hyperopt.metrics import HyperoptMetrics
 from replifold.hyperopt.penalties import (
     Integrability,
     PenaltyInputs,
@@ -94,7 +95,7 @@ def _kfold(loss_type="chi2", replica_statistic="average", fold_statistic="averag
     )
 
 
-def _fold(fold: int, losses, best_epochs, vl, integ_xf, phi2=0.5, status="ok") -> FoldResult:
+def _fold(fold: int, losses, best_epochs, vl, integ_xf, phi=0.5, status="ok") -> FoldResult:
     probe = Integrability().probe()
     return FoldResult(
         trial=0,
@@ -105,7 +106,8 @@ def _fold(fold: int, losses, best_epochs, vl, integ_xf, phi2=0.5, status="ok") -
         reason=None if status == "ok" else "diverged",
         epochs=1000,
         patience=100,
-        phi2=phi2,
+        metrics=HyperoptMetrics(chi2p=1.5, logp=2.5, phi=phi, chi2exp=1.0),
+        metric_replicas=tuple(range(1, len(losses) + 1)),
         replicas=tuple(
             ReplicaFoldResult(i + 1, loss, 1.0, v, e, e + 100, "patience", "POS_PASS")
             for i, (loss, e, v) in enumerate(zip(losses, best_epochs, vl))
@@ -115,7 +117,7 @@ def _fold(fold: int, losses, best_epochs, vl, integ_xf, phi2=0.5, status="ok") -
 
 
 FOLD0 = dict(losses=[1.0, 3.0], best_epochs=[900, 800], vl=[1.5, 2.0], integ_xf=[[0.1] * 5, [0.1, 0.1, 0.1, 0.1, 1.0]])
-FOLD1 = dict(losses=[2.0, 2.0], best_epochs=[900, 900], vl=[1.0, 1.0], integ_xf=[[0.1] * 5, [0.1] * 5], phi2=0.25)
+FOLD1 = dict(losses=[2.0, 2.0], best_epochs=[900, 900], vl=[1.0, 1.0], integ_xf=[[0.1] * 5, [0.1] * 5], phi=0.25)
 
 
 def test_fold_loss_adds_penalties_per_replica_then_reduces_over_replicas():
@@ -132,9 +134,10 @@ def test_fold_loss_adds_penalties_per_replica_then_reduces_over_replicas():
     assert worst.loss == pytest.approx(expected.max(), rel=1e-12)
 
 
-def test_phi2_loss_adds_each_penalty_averaged_over_replicas():
-    loss = fold_loss(_fold(1, **FOLD1), _kfold(loss_type="phi2"))
-    assert loss.loss == pytest.approx(0.25 + 1.0, rel=1e-12)  # patience = vl_loss at the ideal epoch, no integrability
+def test_metric_losses_add_each_penalty_averaged_over_replicas():
+    loss = fold_loss(_fold(1, **FOLD1), _kfold(loss_type="logp"))
+    assert loss.loss == pytest.approx(2.5 + 1.0, rel=1e-12)  # patience = vl_loss at the ideal epoch, no integrability
+    assert fold_loss(_fold(1, **FOLD1), _kfold(loss_type="chi2p", in_loss=False)).loss == 1.5
 
 
 def test_trial_loss_reduces_over_folds_and_fails_with_a_failed_fold():
@@ -167,7 +170,7 @@ def test_fold_result_json_round_trip_keeps_nan_as_null():
     assert back.penalty_inputs().epochs == 1000 and isinstance(back.penalty_inputs(), PenaltyInputs)
 
 
-def test_held_out_chi2_and_phi2_follow_their_definitions():
+def test_held_out_chi2_follows_its_definition():
     rng = np.random.default_rng(0)
     factor = rng.normal(size=(6, 6))
     covmat = factor @ factor.T + 6 * np.eye(6)
@@ -181,6 +184,3 @@ def test_held_out_chi2_and_phi2_follow_their_definitions():
         return residual @ inverse @ residual / 3
 
     np.testing.assert_allclose(held_out_chi2(problem, indices, predictions), [chi2(t) for t in predictions], rtol=1e-12)
-    n3fit_phi2 = np.mean([chi2(t) for t in predictions]) - chi2(predictions.mean(axis=0))
-    assert phi2(problem, indices, predictions) == pytest.approx(n3fit_phi2, rel=1e-10)
-    assert phi2(problem, indices, predictions[:1]) == 0.0

@@ -65,7 +65,8 @@ def test_fold_results_describe_every_replica(scan):
     result = read_json(scan / "hyperopt/trial0/fold1/result.json")
     assert result["status"] == "ok" and result["held_out"] == ["DIS_CC_NUB", "DY_W_Y"]
     problem = load_problem(scan / "data")
-    assert result["ndata"] == sum(problem.dataset(name).ndata for name in result["held_out"]) and result["phi2"] > 0
+    assert result["ndata"] == sum(problem.dataset(name).ndata for name in result["held_out"]) and result["metrics"]["phi"] > 0
+    assert result["metric_replicas"] == [1, 2]
     assert [r["replica"] for r in result["replicas"]] == [1, 2]
     for replica in result["replicas"]:
         assert replica["loss"] > 0 and replica["chi2_tr"] > 0 and replica["chi2_vl"] > 0

@@ -20,8 +20,9 @@ from hyperopt import STATUS_OK, fmin, tpe
 
 from replifold.cli import main
 from replifold.hyperopt.context import ScanContext
-from replifold.hyperopt.foldresult import FoldResult, PdfSample, ReplicaFoldResult
 from replifold.hyperopt.engines.files import FilesEngine
+from replifold.hyperopt.foldresult import FoldResult, PdfSample, ReplicaFoldResult
+from replifold.hyperopt.metrics import HyperoptMetrics
 from replifold.io import read_json, write_json
 
 RUNCARD = Path(__file__).resolve().parents[1] / "config" / "runcards" / "closure-quick.yml"
@@ -58,8 +59,9 @@ def write_fold(ctx: ScanContext, trial: int, fold: int, failed: bool = False) ->
         status="fail" if failed else "ok",
         reason="the fold's loss is not finite" if failed else None,
         epochs=params["epochs"],
-        patience=int(np.ceil(params["stopping_patience"] * params["epochs"])),
-        phi2=0.1 * fold,
+        patience=int(params["stopping_patience"] * params["epochs"]),
+        metrics=HyperoptMetrics(chi2p=1.0, logp=1.0, phi=0.1 * fold, chi2exp=1.0),
+        metric_replicas=tuple(replicas),
         replicas=tuple(
             ReplicaFoldResult(
                 replica=r,

@@ -68,3 +68,25 @@ def test_html_escapes_and_summarises_long_seed_lists():
     rows = provenance_rows({"seeds": {"replicas": {"1": {}, "2": {}}, "runcard": {"nnseed": 2}}, "fit": "f"})
     assert ["seeds.replicas", "2 entries (see provenance.json in the archive)"] in rows
     assert ["seeds.runcard", '{"nnseed": 2}'] in rows and ["fit", "f"] in rows
+
+
+def test_training_curves_and_multiclosure_figures_are_png_and_byte_stable():
+    from replifold.report.histories import ReplicaHistory
+
+    epochs = np.arange(0, 100, 10)
+    curves = [
+        ReplicaHistory(r, epochs, {"chi2_tr": 10.0 / (1 + epochs) + r, "chi2_vl": np.where(epochs > 60, np.nan, 2.0 + r),
+                                   "positivity_loss": -1e-7 * np.ones(10), "integrability_loss": np.zeros(10)}, best)
+        for r, best in ((1, 35), (2, -1))
+    ]
+    first = figures.training_curves(curves, selected=[1])
+    assert first.startswith(b"\x89PNG") and first == figures.training_curves(curves, selected=[1])
+    row = {"ndata": 3, "bias": 1.0, "variance": 1.0, "R_bv": 1.1, "R_bv_error": 0.1, "xi_1sigma": 0.6,
+           "xi_1sigma_error": 0.05, "xi_expected_from_R_bv": 0.63, "xi_per_point": [0.5, 0.6, 0.7]}
+    estimators = {"datasets": {"A": row}, "total": row, "expected": {"R_bv": 1.0, "xi_1sigma": 0.6827}, "draws": [0, 1],
+                  "replica_chi2": {"per_draw_and_replica": [[1.0, 2.0], [1.5, 1.2]], "truth_per_draw": [1.0, 1.1],
+                                   "central_per_draw": [0.9, 1.0]},
+                  "delta_chi2": {"per_draw": [-0.1, 0.05]}}
+    for make in (figures.multiclosure_summary, figures.multiclosure_chi2):
+        png = make(estimators)
+        assert png.startswith(b"\x89PNG") and png == make(estimators)

@@ -350,3 +350,25 @@ def test_seeds_and_fit_name(quick_runcard):
 def test_load_runcard_errors_are_user_errors(tmp_path):
     with pytest.raises(UserError, match="is a directory"):
         load_runcard(tmp_path)
+
+
+def test_a_history_stride_that_would_fill_memory_is_refused(quick_runcard):
+    quick_runcard["parameters"]["epochs"] = 1_000_000
+    quick_runcard["history"] = {"stride": 1}
+    with pytest.raises(RuncardError, match="history.stride") as error:
+        expand_runcard(quick_runcard)
+    assert "a stride of at least 10" in str(error.value)
+    quick_runcard["history"] = {"stride": 10}
+    assert expand_runcard(quick_runcard)["history"]["stride"] == 10
+
+
+def test_more_draws_rerun_no_stage_of_the_fit_and_the_history_stride_only_its_training(quick_runcard):
+    """Draw 0 is the fit whatever the number of draws; the stride changes what training records."""
+    from replifold.views import stage_views
+
+    before = stage_views(expand_runcard(quick_runcard))
+    quick_runcard["closure"]["level1_draws"] = 3
+    quick_runcard["history"] = {"stride": 20}
+    after = stage_views(expand_runcard(quick_runcard))
+    assert [stage for stage in before if before[stage] != after[stage]] == ["fit"]
+    assert after["fit"]["history"] == {"stride": 20} and "level1_draws" not in after["fit"]["closure"]

@@ -8,17 +8,18 @@ import pytest
 from replifold.backend import keras, tf
 from replifold.errors import RuncardError, UserError
 from replifold.problem import Dataset, Problem
+from replifold.training.lagrange import LagrangeSchedule, initial_and_multiplier
 from replifold.training.losses import (
     experimental_chi2,
     fitted_indices,
-    positivity_lambda,
+    integrability_loss,
     positivity_passes,
-    positivity_penalty,
+    positivity_set_losses,
     replica_chi2_layout,
+    set_matrix,
     whitened_chi2,
 )
 from replifold.training.optimizers import OPTIMIZERS, clip_per_replica, make_optimizer
-
 
 
 def _spd(rng, n):
@@ -89,14 +90,33 @@ def test_experimental_chi2_uses_level1_data_and_full_covariance():
         assert chi2[d.name].chi2 == pytest.approx(direct_chi2(d.covmat, d.central - d.theory), rel=1e-10)
 
 
-def test_positivity_multiplier_schedule_and_penalty():
-    assert positivity_lambda(10.0, 1.05, 0) == 10.0
-    assert positivity_lambda(10.0, 1.05, 3) == pytest.approx(10.0 * 1.05**3)
+def test_multiplier_schedules_as_n3fit():
+    schedule = LagrangeSchedule(10.0, 1.05, 100)
+    assert schedule.at(0) == schedule.at(99) == 10.0
+    assert schedule.at(350) == pytest.approx(10.0 * 1.05**3)
+    # n3fit's _LM_initial_and_multiplier: both given are kept; a missing one reaches maxlambda in `steps`
+    assert initial_and_multiplier(2.0, 1.5, 100.0, 10) == (2.0, 1.5)
+    assert initial_and_multiplier(None, None, 100.0, 2) == (1.0, pytest.approx(10.0))
+    assert initial_and_multiplier(4.0, None, 100.0, 2) == (4.0, pytest.approx(5.0))
+    assert initial_and_multiplier(None, 10.0, 100.0, 2) == (pytest.approx(1.0), 10.0)
+
+
+def test_positivity_loss_per_set_and_n3fits_pass_test():
     observables = tf.constant([[-2.0, 0.0, 5.0], [1.0, 2.0, 3.0]], tf.float64)
-    penalty = positivity_penalty(observables, 3.0).numpy()
-    assert penalty[0] == pytest.approx(3.0 * (2.0 + 1e-7 * (np.exp(-5.0) - 1.0)))
-    assert penalty[1] == pytest.approx(3.0 * 1e-7 * np.sum(np.exp(-np.array([1.0, 2.0, 3.0])) - 1.0))
-    assert positivity_passes(np.array([[-1e-7, 1.0], [-1e-3, 1.0]]), 1e-6).tolist() == [True, False]
+    sets = tf.constant(set_matrix([2, 1]), tf.float64)
+    losses = positivity_set_losses(observables, sets, 3.0).numpy()
+    floor = 1e-7 * (np.exp(-np.array([1.0, 2.0, 3.0])) - 1.0)
+    np.testing.assert_allclose(losses[0], [3.0 * 2.0, 3.0 * 1e-7 * (np.exp(-5.0) - 1.0)], rtol=1e-12)
+    np.testing.assert_allclose(losses[1], [3.0 * floor[:2].sum(), 3.0 * floor[2]], rtol=1e-12)
+    # a set passes when its loss (multiplier included) is below the threshold
+    assert positivity_passes(np.array([[5e-7, -1e-9], [2e-6, 0.0]]), 1e-6).tolist() == [True, False]
+    assert positivity_passes(tf.constant(losses), 1e-6).numpy().tolist() == [False, True]
+
+
+def test_integrability_loss_squares_the_multiplied_observable():
+    observables = tf.constant([[0.5, -1.0, 2.0]], tf.float64)
+    multipliers = tf.constant([2.0, 2.0, 3.0], tf.float64)
+    assert integrability_loss(observables, multipliers).numpy()[0] == pytest.approx(1.0 + 4.0 + 36.0)
 
 
 def test_per_replica_clipping_matches_keras_clipnorm_for_each_replica_alone():

@@ -64,6 +64,8 @@ def test_replica_trained_among_ten_equals_replica_trained_alone(runcard, problem
         assert getattr(mine, key) == getattr(theirs, key), key
     for key in ("chi2_tr", "chi2_vl", "chi2_exp_total"):
         assert getattr(mine, key) == pytest.approx(getattr(theirs, key), rel=1e-5), key
+    for name, values in alone.history.values.items():  # the curves too, NaN where it had stopped
+        np.testing.assert_allclose(values[:, 0], stacked.history.values[name][:, index], rtol=1e-4, atol=1e-9, err_msg=name)
     # The settings must exercise what could leak: early stopping of some replicas, not all at once.
     reasons = [r.stop_reason for r in stacked.result.replicas]
     assert "patience" in reasons
@@ -98,3 +100,47 @@ def test_diverging_replica_fails_and_the_others_are_untouched(runcard, problem, 
         assert batch.result.replica(replica) == stacked.result.replica(replica)
         for mine, clean in zip(batch.model.replica_weights(index), stacked.model.replica_weights(index)):
             np.testing.assert_array_equal(mine, clean)
+
+
+def test_stopping_is_n3fits_patience_truncated_and_exceeded(stacked):
+    """n3fit: patience = int(epochs * stopping_patience), a replica stops once more than that many
+    epochs passed without a new best (the old rule rounded up and stopped on reaching it)."""
+    assert stacked.result.patience == int(400 * 0.1) == 40
+    stopped = [r for r in stacked.result.replicas if r.stop_reason == "patience"]
+    assert stopped
+    for result in stopped:
+        assert result.last_epoch == result.best_epoch + 40 + 1
+
+
+def test_patience_is_truncated_not_rounded_up():
+    from replifold.training.lagrange import LagrangeSchedule
+    from replifold.training.settings import TrainingSettings
+
+    settings = TrainingSettings(333, 0.1, "Adam", 1e-3, None, LagrangeSchedule(1.0, 1.0, 100), 1e-6, 10.0)
+    assert settings.patience == 33  # 33.3; ceil gave 34
+    assert dataclasses.replace(settings, stopping_patience=0.001).patience == 0  # n3fit's int(); the old max(1, .) gave 1
+
+
+def test_history_is_recorded_in_the_loop_and_ends_where_each_replica_stopped(runcard, problem, stacked):
+    from replifold.backend import tf
+    from replifold.model import Observables
+    from replifold.training.losses import fitted_indices, replica_chi2_layout
+    from replifold.training.replicas import build_model, compiled_xf
+
+    history = stacked.history
+    stride = runcard["history"]["stride"]
+    assert history.stride == stride and history.epochs[1] - history.epochs[0] == stride
+    assert history.replicas == len(BATCH)
+    # epoch 0 is the untrained model: the recorded chi2 is the chi2 of its predictions
+    model = build_model(runcard, problem, BATCH)
+    predictions = tf.convert_to_tensor(Observables(problem)(tf.constant(compiled_xf(model)))).numpy()
+    layout = replica_chi2_layout(problem, [problem.replica_index(r) for r in BATCH], fitted_indices(problem))
+    chi2_tr, chi2_vl = layout.chi2(predictions)
+    np.testing.assert_allclose(history.values["chi2_tr"][0], chi2_tr / layout.n_training, rtol=1e-4)
+    np.testing.assert_allclose(history.values["chi2_vl"][0], chi2_vl / layout.n_validation, rtol=1e-4)
+    # computed in the model's float32 inside the loop, as n3fit's multipliers are
+    np.testing.assert_allclose(history.positivity_multiplier, [100.0 * 1.2 ** (e // 100) for e in history.epochs], rtol=1e-6)
+    for column, result in enumerate(stacked.result.replicas):
+        values = history.values["chi2_vl"][:, column]
+        assert np.all(np.isfinite(values[history.epochs <= result.last_epoch]))
+        assert np.all(np.isnan(values[history.epochs > result.last_epoch]))

@@ -171,3 +171,30 @@ def test_runcard_names_with_dots_and_dashes_plan_and_every_path_is_quoted(
     assert "replifold setup" in run.output and "-o 'my results/NNPDF4.0_closure-v2'" in run.output
     assert "--params 'my results/NNPDF4.0_closure-v2/hyperopt/best.json'" in run.output
     assert "replifold train-fold 'my results/NNPDF4.0_closure-v2' --trial 3 --fold 1" in run.output
+
+
+MULTI = REPO_ROOT / "config" / "runcards" / "closure-multi.yml"
+
+
+def test_multiclosure_plans_one_job_group_per_level1_draw(snakemake, tmp_path):
+    run = snakemake(tmp_path, "-n", "--cores", "2", "--config", f"runcards=[{MULTI}]", "results=results")
+    assert run.returncode == 0, run.output
+    counts = run.job_counts()
+    draws = 9  # level1_draws: 10, the fit itself being draw 0
+    assert counts["setup_fit"] == counts["fit_batch"] == counts["postfit"] == 1
+    assert counts["setup_draw"] == counts["fit_draw_batch"] == counts["postfit_draw"] == draws
+    assert sum(n for rule, n in counts.items() if rule.startswith("split_draw_replicas_closure_multi_draw")) == draws
+    assert counts["multiclosure"] == counts["report"] == counts["archive"] == 1
+    assert run.output.count("Group job level1_draw") == draws
+    assert "replifold setup-draw results/closure-multi --draw 9" in run.output
+    assert "results/closure-multi/draws/draw3/fit/batch0/history.npz" in run.output
+    assert "replifold multiclosure results/closure-multi" in run.output
+
+
+def test_a_draw_of_a_scanned_fit_waits_for_the_scan(snakemake, tmp_path, quick_runcard, write_yaml):
+    quick_runcard["closure"]["level1_draws"] = 2
+    card = write_yaml(tmp_path / "scanned.yml", quick_runcard)
+    target = "results/scanned/draws/draw1/runcard.yml"
+    run = snakemake(tmp_path, "-n", "--cores", "2", target, "--config", f"runcards=[{card}]")
+    assert run.returncode == 0, run.output
+    assert run.job_counts()["collect"] == 1 and run.job_counts()["setup_draw"] == 1

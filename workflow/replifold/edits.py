@@ -78,6 +78,17 @@ def explain(old: Mapping[str, Any], new: Mapping[str, Any]) -> EditPlan:
     if changed["fit"] and not fit_reruns:
         lines.append(f"the final fit's settings change ({', '.join(changed['fit'])}): every batch reruns")
         fit_reruns = True
+    if after.draws != before.draws:
+        # not in any view: draw 0 is the fit itself, and each draw is a fit folder of its own
+        added = [d for d in after.extra_draws if d not in before.extra_draws]
+        then = "multiclosure, report, archive" if after.draws > 1 else "report, archive"
+        lines.append(
+            f"closure.level1_draws {before.draws} -> {after.draws}: "
+            + (f"draws {added[0]}-{added[-1]} are set up, fitted and post-fitted (the fit, draw 0, is kept), "
+               if added else "no draw is fitted again, ")
+            + f"then {then}"
+        )
+        everything = [path for path in everything if path != format_key_path(("closure", "level1_draws"))]
     if fit_reruns:
         lines.append(f"after the final fit: {AFTER_FIT}")
     else:

@@ -11,13 +11,16 @@ and looked for under another. A fit folder ``results/<fit>/`` holds::
     hyperopt/trial<t>/fold<k>/           train_fold: a trained stacked model (TrainedModelDir)
     hyperopt/trial<t>/hyperloss.json     reduce_trial
     hyperopt/tries.json, tries.pkl, best.json   collect (or the mongo engine's driver)
-    fit/batch<b>/                        fit_batch: a trained stacked model (TrainedModelDir)
+    fit/batch<b>/                        fit_batch: a trained stacked model and its history.npz (TrainedModelDir)
     fit/replica_<i>/                     split_replicas: fit.json, grid.npz, weights.h5 (ReplicaDir)
     postfit/selected.json, veto.json     postfit
+    draws/draw<k>/                       a multi-closure test's level-1 draw k >= 1: a fit folder of its
+                                         own (runcard, data, fit, postfit), made by setup-draw
+    closure/estimators.json              multiclosure: R_bv, xi_1sigma, chi2s over the draws
     lhapdf/<fit>/, lhapdf/evolution.json evolve: the LHAPDF6 set and the evolution's record
     report/index.html, report/figures/   report
     archive/<fit>.tar.gz, MANIFEST.sha256, provenance.json   archive
-    logs/, benchmarks/                   Snakemake's log: and benchmark: files (never archived)
+    logs/, benchmarks/                   Snakemake's log: and benchmark: files, TensorBoard logs (never archived)
     mongodb/                             the mongo engine's server files (never archived)
 
 Indices are ints, or Snakemake wildcards such as ``"{trial}"``: ``FitLayout("results/{fit}")``
@@ -36,23 +39,28 @@ RUNCARD_HASH_NAME = "runcard.sha256"
 WEIGHTS_NAME = "weights.h5"
 MODEL_NAME = "model.json"
 RESULT_NAME = "result.json"
+HISTORY_NAME = "history.npz"
 MANIFEST_NAME = "MANIFEST.sha256"
 PROVENANCE_NAME = "provenance.json"
 TIMING_SUFFIX = ".timing.json"  # machine-dependent: kept out of the archive
 
 # What the archive holds, by top-level entry of the fit folder; the rest (logs, benchmarks,
 # the mongo server's files, the archive itself) describes one run on one machine.
-ARCHIVED = (RUNCARD_NAME, RUNCARD_HASH_NAME, "data", "hyperopt", "fit", "postfit", "lhapdf", "report")
+ARCHIVED = (RUNCARD_NAME, RUNCARD_HASH_NAME, "data", "hyperopt", "fit", "postfit", "draws", "closure", "lhapdf", "report")
 # What a finished fit must have before it can be archived.
 REQUIRED_FOR_ARCHIVE = (RUNCARD_NAME, RUNCARD_HASH_NAME, "data", "fit", "postfit", "report")
 
 
 @dataclass(frozen=True)
 class TrainedModelDir:
-    """A stacked model as ``replifold fit`` (a batch) or ``train-fold`` (a fold) leaves it."""
+    """A stacked model as ``replifold fit`` (a batch) or ``train-fold`` (a fold) leaves it.
+
+    A batch also keeps its per-epoch training history (``history.npz``); a fold does not.
+    """
 
     path: Path
     timing_name: str
+    has_history: bool = False
 
     @property
     def weights(self) -> Path:
@@ -67,18 +75,22 @@ class TrainedModelDir:
         return self.path / RESULT_NAME
 
     @property
+    def history(self) -> Path:
+        return self.path / HISTORY_NAME
+
+    @property
     def timing(self) -> Path:
         return self.path / self.timing_name
 
     @property
     def reproducible(self) -> tuple[Path, ...]:
         """The files a rerun must reproduce bit for bit."""
-        return (self.result, self.weights, self.model)
+        return (self.result, self.weights, self.model) + ((self.history,) if self.has_history else ())
 
 
 def batch_dir(path: str | Path) -> TrainedModelDir:
     """Any folder ``replifold fit -o`` writes into (a fit batch, or a verify rerun's)."""
-    return TrainedModelDir(Path(path), "fit" + TIMING_SUFFIX)
+    return TrainedModelDir(Path(path), "fit" + TIMING_SUFFIX, has_history=True)
 
 
 def fold_dir(path: str | Path) -> TrainedModelDir:
@@ -199,6 +211,23 @@ class FitLayout:
     def veto_json(self) -> Path:
         return self.postfit_dir / "veto.json"
 
+    # a multi-closure test
+    @property
+    def draws_dir(self) -> Path:
+        return self.root / "draws"
+
+    def draw(self, draw: Index) -> FitLayout:
+        """Level-1 draw ``draw`` >= 1, itself a fit folder (draw 0 is this fit)."""
+        return FitLayout(self.draws_dir / f"draw{draw}")
+
+    @property
+    def closure_dir(self) -> Path:
+        return self.root / "closure"
+
+    @property
+    def closure_estimators(self) -> Path:
+        return self.closure_dir / "estimators.json"
+
     @property
     def lhapdf_dir(self) -> Path:
         return self.root / "lhapdf"
@@ -248,6 +277,10 @@ class FitLayout:
     def benchmark(self, *parts: str) -> Path:
         """``benchmarks/<parts>``: a rule's ``benchmark:`` file."""
         return self.root.joinpath("benchmarks", *parts)
+
+    def tensorboard_dir(self, batch: Index) -> Path:
+        """``logs/tensorboard/batch<b>/``: a batch's TensorBoard event files (wall-clock stamped)."""
+        return self.log("tensorboard", f"batch{batch}")
 
     @property
     def mongodb_dir(self) -> Path:

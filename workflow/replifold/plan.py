@@ -25,6 +25,7 @@ class FitPlan:
     folds: int
     batches: tuple[tuple[int, ...], ...]
     threads: int  # cores a training job uses: TensorFlow's larger thread pool
+    draws: int = 1  # level-1 draws of a multi-closure test, this fit being draw 0
 
     @classmethod
     def from_runcard(cls, runcard: Mapping[str, Any]) -> FitPlan:
@@ -35,11 +36,17 @@ class FitPlan:
             folds=len(runcard["kfold"]["partitions"]) if scan else 0,
             batches=replica_batches(runcard["replicas"], runcard["replicas_per_job"]),
             threads=max(parallelism["intra_op_threads"], parallelism["inter_op_threads"]),
+            draws=int((runcard.get("closure") or {}).get("level1_draws", 1)),  # problem: closure only
         )
 
     @property
     def replicas(self) -> tuple[int, ...]:
         return tuple(r for batch in self.batches for r in batch)
+
+    @property
+    def extra_draws(self) -> range:
+        """The draws with a fit folder of their own under draws/ (none for a single closure fit)."""
+        return range(1, self.draws)
 
     def batch_of(self, replica: int) -> int:
         for index, batch in enumerate(self.batches):

@@ -12,7 +12,11 @@ the coordinates of the job asking for it. Derivation::
 * ``nnseed``     -> stream ``nn`` with ``(replica,)``: the network's initial weights and
   preprocessing exponents;
 * ``nnseed``     -> stream ``dropout`` with ``(replica, trial, fold)``: in-training noise;
-* ``hyperopt.seed`` -> stream ``hyperopt`` with ``(round,)``: TPE's random state of that round.
+* ``hyperopt.seed`` -> stream ``hyperopt`` with ``(round,)``: TPE's random state of that round;
+* each of ``filterseed``, ``mcseed``, ``trvlseed``, ``nnseed`` -> stream ``draw`` with ``(k,)``:
+  that seed of level-1 draw k >= 1 of a multi-closure test (draw 0 is the fit itself), so the
+  draws share nothing random: not the level-1 noise, the replicas, the splits or the weights;
+* ``filterseed`` -> stream ``bootstrap``: the multi-closure estimators' bootstrap resamples.
 
 A replica's seeds only name the replica itself, never its batch, the number of replicas
 beside it, or the job that trains it, so replica 7 is the same replica in a batch of 1 or of
@@ -35,7 +39,8 @@ from typing import Any
 
 import numpy as np
 
-STREAMS = {"level1": 1, "mc": 2, "trvl": 3, "nn": 4, "dropout": 5, "hyperopt": 6, "global": 7}
+STREAMS = {"level1": 1, "mc": 2, "trvl": 3, "nn": 4, "dropout": 5, "hyperopt": 6, "global": 7, "draw": 8, "bootstrap": 9}
+DRAW_SEEDS = ("filterseed", "mcseed", "trvlseed", "nnseed")  # the runcard seeds a level-1 draw replaces
 MAX_SEED = 2**32 - 1
 
 
@@ -78,6 +83,17 @@ def dropout_seed(nnseed: int, replica: int, trial: int = -1, fold: int = -1) -> 
 
 def hyperopt_seed(seed: int, round_: int) -> int:
     return derive_seed(seed, "hyperopt", round_)
+
+
+def draw_seeds(seeds: Mapping[str, int], draw: int) -> dict[str, int]:
+    """The base seeds (``DRAW_SEEDS``) of level-1 draw ``draw``; draw 0 keeps the runcard's own."""
+    if draw == 0:
+        return {name: int(seeds[name]) for name in DRAW_SEEDS}
+    return {name: derive_seed(int(seeds[name]), "draw", draw) for name in DRAW_SEEDS}
+
+
+def bootstrap_seed(filterseed: int) -> int:
+    return derive_seed(filterseed, "bootstrap")
 
 
 def job_seed(nnseed: int, trial: int = -1, fold: int = -1, batch_first_replica: int = 0) -> int:

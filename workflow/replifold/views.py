@@ -12,18 +12,22 @@ A view is the runcard minus the keys known not to matter to its stage, never a l
 keys that do: a key added to the runcard later is then in every view, which costs reruns
 but can never leave a stage on stale inputs. The keys left out:
 
-* every view: ``description`` (the report's only) and ``evolution`` (the LHAPDF export's only:
-  evolve reads the whole runcard);
+* every view: ``description`` (the report's only), ``evolution`` (the LHAPDF export's only:
+  evolve reads the whole runcard) and ``closure.level1_draws`` (a multi-closure test's draws
+  are fit folders of their own, set up from the whole runcard; draw 0, the fit, does not
+  depend on how many there are);
 * ``data``: the network, its training and the scan (parameters, hyperopt, hyperscan_config,
   parallelism, double_precision, debug, nnseed), the number of replicas and their batching
-  (replicas are drawn from their own seeds when a job loads the data), postfit;
+  (replicas are drawn from their own seeds when a job loads the data), postfit, the training
+  history's stride;
 * ``search`` (suggest, train_fold, reduce_trial, collect, the mongo engine): the final fit's
   replicas and batching, postfit, and the scan's length and workers (``hyperopt.rounds``,
-  ``hyperopt.workers``, ``hyperopt.db``): round r depends on the earlier rounds only;
+  ``hyperopt.workers``, ``hyperopt.db``): round r depends on the earlier rounds only; the
+  training history's stride (the folds keep no history, and recording never changes the training);
 * ``fit`` (fit_batch): the final fit's replica count and batching (a batch's replicas are its
   job's parameters, so only batches whose replicas change rerun), postfit, the scan's length
   and workers (the best trial reaches the fit through best.json);
-* ``postfit``: only those of every view.
+* ``postfit``: those of every view and the training history's stride.
 
 The report and the archive read the whole expanded runcard (``runcard.yml``).
 """
@@ -39,7 +43,7 @@ from replifold.io import atomic_write_bytes, dumps_json
 from replifold.layout import FitLayout
 
 # key paths (tuples) left out of each view
-_EVERY = (("description",), ("evolution",))
+_EVERY = (("description",), ("evolution",), ("closure", "level1_draws"))
 _SCAN_LENGTH = (("hyperopt", "rounds"), ("hyperopt", "workers"), ("hyperopt", "db"))
 LEFT_OUT: dict[str, tuple[tuple[str, ...], ...]] = {
     "data": _EVERY
@@ -54,10 +58,11 @@ LEFT_OUT: dict[str, tuple[tuple[str, ...], ...]] = {
         ("replicas",),
         ("replicas_per_job",),
         ("postfit",),
+        ("history",),
     ),
-    "search": _EVERY + (("replicas",), ("replicas_per_job",), ("postfit",)) + _SCAN_LENGTH,
+    "search": _EVERY + (("replicas",), ("replicas_per_job",), ("postfit",), ("history",)) + _SCAN_LENGTH,
     "fit": _EVERY + (("replicas",), ("replicas_per_job",), ("postfit",)) + _SCAN_LENGTH,
-    "postfit": _EVERY,
+    "postfit": (*_EVERY, ("history",)),
 }
 STAGES = tuple(LEFT_OUT)
 

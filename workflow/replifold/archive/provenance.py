@@ -60,6 +60,9 @@ def seeds(layout: FitLayout, runcard: dict[str, Any]) -> dict[str, Any]:
         },
         "replicas": {str(r): read_json(layout.replica(r).fit)["seeds"] for r in plan.replicas},
     }
+    if plan.draws > 1:  # a multi-closure test: the base seeds of every level-1 draw (0 is the fit)
+        base = {**runcard, "filterseed": runcard["closure"]["filterseed"]}
+        out["level1_draws"] = {str(k): seeding.draw_seeds(base, k) for k in range(plan.draws)}
     if scan:
         out["hyperopt_rounds"] = {str(r): seeding.hyperopt_seed(scan.seed, r) for r in range(scan.rounds)}
         out["train_fold_jobs"] = {

@@ -1,7 +1,10 @@
 """``replifold fit EXPANDED_RUNCARD DATA_DIR --replicas 1-8 -o OUT``: train one batch of replicas.
 
 Writes ``OUT/weights.h5`` (the stacked model), ``OUT/model.json``, ``OUT/result.json`` (per
-replica, reproducible) and ``OUT/fit.timing.json`` (wall time, speed, host: not reproducible).
+replica, reproducible), ``OUT/history.npz`` (the per-epoch history, reproducible) and
+``OUT/fit.timing.json`` (wall time, speed, host: not reproducible). ``--tensorboard DIR`` also
+writes the history as TensorBoard scalars under DIR/replica_<i>/ (event files carry wall-clock
+times, so keep DIR out of anything that must reproduce).
 """
 
 from __future__ import annotations
@@ -45,10 +48,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="hyperopt/best.json of a scan: train with the best trial's parameters instead of the runcard's",
     )
     parser.add_argument("-o", "--output", dest="outdir", type=Path, required=True, help="the batch directory")
+    parser.add_argument(
+        "--tensorboard",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also write the training history as TensorBoard logs under DIR (not reproducible: keep it out of the fit)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     replicas = parse_replicas(args.replicas)
+    if args.tensorboard is not None:
+        from replifold.training.tensorboard import require_tensorboard
+
+        require_tensorboard()
     from replifold import seeding
     from replifold.io import read_json, write_json
     from replifold.layout import batch_dir
@@ -78,8 +92,14 @@ def run(args: argparse.Namespace) -> int:
     batch = train_replicas(runcard, problem, replicas, progress=Progress(epochs, label=f"fit {args.replicas}"))
     out = batch_dir(args.outdir)
     save_model(batch.model, out, replicas)
+    batch.history.save(out.history, replicas)
     write_json(out.result, batch.result.to_json())
     write_json(out.timing, batch.timing.to_json())
+    if args.tensorboard is not None:
+        from replifold.training.tensorboard import write_tensorboard
+
+        write_tensorboard(batch.history, replicas, args.tensorboard)
+        log.info(f"TensorBoard logs -> {args.tensorboard}")
     failed = [r.replica for r in batch.result.replicas if r.failed]
     if failed:
         log.warning(f"replicas {failed} diverged (NaN/inf loss) and are recorded as failed")

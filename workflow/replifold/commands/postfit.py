@@ -1,15 +1,16 @@
 """``replifold postfit FITDIR``: FITDIR/postfit/selected.json and veto.json from the replicas.
 
-Reads the expanded runcard (thresholds) and FITDIR/fit/replica_<i>/ for every replica of the
-runcard; fails when no replica survives, since nothing downstream would be meaningful.
+Reads the expanded runcard (the ``postfit`` section) and FITDIR/fit/replica_<i>/ for every
+replica of the runcard, applies NNPDF's vetoes (``replifold.postfit.selection``) and writes
+why each vetoed replica was dropped to veto.json (also when every replica is vetoed); fails
+when no replica survives, since nothing downstream would be meaningful.
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-
 import logging
+from pathlib import Path
 
 from replifold.errors import UserError
 
@@ -22,9 +23,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from replifold.io import write_json
+    from replifold.layout import FitLayout
     from replifold.postfit.replicas import load_replicas
     from replifold.postfit.selection import PostfitSettings, select, selection_json, veto_json
-    from replifold.layout import FitLayout
     from replifold.runcard import load_fit_runcard
 
     layout = FitLayout(args.fit_dir)
@@ -35,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
     if not selection.selected:
         raise UserError(f"postfit vetoed every replica (reasons in {layout.veto_json})")
     write_json(layout.selected_json, selection_json(selection))
+    for replica, found in sorted(selection.vetoes.items()):
+        log.info(f"replica {replica} vetoed: " + "; ".join(f"{v.criterion} ({v.detail})" for v in found))
     counts = ", ".join(f"{n} {c}" for c, n in selection.counts().items() if n)
     log.info(f"{len(selection.selected)}/{len(replicas)} replicas selected" + (f"; vetoes: {counts}" if counts else ""))
     return 0

@@ -2,7 +2,8 @@
 
 ``OUT/replica_<i>/`` gets ``weights.h5`` (loads into a one-replica model), ``grid.npz`` (x f
 on the x-grid in the flavour basis, the analogue of n3fit's exportgrid) and ``fit.json``
-(the replica's chi2s, best epoch, stop reason, positivity status and seeds).
+(the replica's chi2s, best epoch, stop reason, positivity status and seeds, and, as n3fit's
+replica json, the arc lengths and integrability numbers postfit vetoes on).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from replifold.io import write_json, write_npz
+    from replifold.model import EVOL_BASIS
+    from replifold.postfit.measures import evaluation_x, replica_measures
     from replifold.problem import FLAVOURS
     from replifold.training.replicas import compiled_xf
     from replifold.training.results import BatchResult
@@ -43,5 +46,10 @@ def run(args: argparse.Namespace) -> int:
         save_weights(single, target.weights)
         xf = compiled_xf(single)[0]
         write_npz(target.grid, {"xgrid": single.xgrid, "xf": xf, "flavours": np.asarray(FLAVOURS)})
-        write_json(target.fit, {**result.replicas[index].to_json(), "epochs": result.epochs, "patience": result.patience})
+        arcs, integrability = replica_measures(single.evolution_at(evaluation_x()), EVOL_BASIS)
+        measures = {"arc_lengths": arcs[0], "integrability": integrability[0]}
+        write_json(
+            target.fit,
+            {**result.replicas[index].to_json(), "epochs": result.epochs, "patience": result.patience, **measures},
+        )
     return 0

@@ -1,10 +1,9 @@
 """Training one (trial, fold): the trial's replicas fitted without the fold's datasets, judged on them.
 
 The held-out loss of replica k is ``(T_k - D)^T C^-1 (T_k - D) / n`` over the fold's ``n``
-points, with ``D`` the level-1 data and ``C`` their experimental covariance. phi2 measures
-how much the replicas' held-out predictions spread, in units of that covariance:
-``phi2 = mean_k (T_k - <T>)^T C^-1 (T_k - <T>) / n`` (n3fit's ``<chi2[T]> - chi2[<T>]`` per
-point; zero for a single replica).
+points, with ``D`` the level-1 data and ``C`` their experimental covariance. n3fit's metrics
+(phi, chi2p, logp: ``hyperopt.metrics``) are computed here from the replicas that
+``kfold.reduce_proportion`` keeps, ranked by validation loss, so ``reduce`` needs only the file.
 
 ``REPLIFOLD_TEST_FAIL_FOLD="t:k"`` (test-only) makes fold k of trial t raise before training
 and before writing anything, as a crashed job would: the workflow tests use it to check that
@@ -22,8 +21,14 @@ import numpy as np
 from replifold import seeding
 from replifold.backend import keras
 from replifold.hyperopt.context import ScanContext
-from replifold.hyperopt.foldresult import FoldResult, PdfSample, ReplicaFoldResult
+from replifold.hyperopt.foldresult import (
+    FoldResult,
+    PdfSample,
+    ReplicaFoldResult,
+    validation_losses,
+)
 from replifold.hyperopt.hyperloss import divergence, fold_loss
+from replifold.hyperopt.metrics import best_by_validation, hyperopt_metrics
 from replifold.hyperopt.records import STATUS_OK
 from replifold.hyperopt.space import apply_params
 from replifold.io import write_json
@@ -53,13 +58,6 @@ def held_out_chi2(problem: Problem, indices: np.ndarray, predictions: np.ndarray
     return np.sum((residuals @ whiten.T) ** 2, axis=1) / indices.size
 
 
-def phi2(problem: Problem, indices: np.ndarray, predictions: np.ndarray) -> float:
-    whiten = inverse_cholesky(problem.covmat[np.ix_(indices, indices)])
-    predictions = np.asarray(predictions, dtype=np.float64)
-    spread = predictions - predictions.mean(axis=0)
-    return float(np.mean(np.sum((spread @ whiten.T) ** 2, axis=1)) / indices.size)
-
-
 @dataclass(frozen=True, eq=False)
 class TrainedFold:
     result: FoldResult
@@ -86,9 +84,17 @@ def train_fold(ctx: ScanContext, problem: Problem, trial: int, fold: int, params
     epochs = int(runcard["parameters"]["epochs"])
     batch = train_replicas(runcard, problem, replicas, exclude_datasets=held_out, progress=Progress(epochs, label=label))
     observables = Observables(problem, held_out)
-    predictions = keras.ops.convert_to_numpy(observables(batch.model(None))).astype(np.float64)
+    xf = batch.model(None)
+    predictions = keras.ops.convert_to_numpy(observables(xf)).astype(np.float64)
     indices = observables.indices
     losses = held_out_chi2(problem, indices, predictions)
+    replica_results = tuple(_replica(r, loss) for r, loss in zip(batch.result.replicas, losses, strict=True))
+    chosen = best_by_validation(validation_losses(replica_results), ctx.kfold.reduce_proportion)
+    mean_pdf = keras.ops.mean(keras.ops.take(xf, chosen, axis=0), axis=0, keepdims=True)
+    central = keras.ops.convert_to_numpy(observables(mean_pdf))[0].astype(np.float64)
+    metrics = hyperopt_metrics(
+        problem.central[indices], problem.covmat[np.ix_(indices, indices)], predictions[chosen], central
+    )
 
     samples = {}
     for penalty in ctx.kfold.penalties:
@@ -106,8 +112,9 @@ def train_fold(ctx: ScanContext, problem: Problem, trial: int, fold: int, params
         reason=None,
         epochs=batch.result.epochs,
         patience=batch.result.patience,
-        phi2=phi2(problem, indices, predictions),
-        replicas=tuple(_replica(r, loss) for r, loss in zip(batch.result.replicas, losses, strict=True)),
+        metrics=metrics,
+        metric_replicas=tuple(replica_results[k].replica for k in chosen),
+        replicas=replica_results,
         pdf_samples=samples,
     )
     reason = divergence(fold_loss(result, ctx.kfold), ctx.kfold.threshold)

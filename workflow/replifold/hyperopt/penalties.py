@@ -12,10 +12,10 @@ stores the values as the fold's penalty inputs.
   validation loss (chi2 per point at the best epoch) when the best epoch is the last one from
   which early stopping can still end the run before ``epochs``, growing exponentially the
   further the best epoch is from it: too many epochs or too much patience for the trial.
-* ``integrability``: each combination that must be integrable (v, v3, v8, t3, t8) gets
-  ``sum_x |x f(x)|`` over the very small ``x`` points (validphys' integrability number); the
-  numbers above ``threshold`` are summed into ``overflow`` and the penalty is
-  ``exp(min(overflow, 50)) - 1``: zero for an integrable PDF, growing exponentially.
+* ``integrability``: the integrability numbers of ``replifold.integrability`` (the very
+  definition postfit vetoes on and training constrains); the numbers above its threshold 0.5
+  are summed into ``overflow`` and the penalty is ``exp(min(overflow, 50)) - 1``: zero for an
+  integrable PDF, growing exponentially.
 """
 
 from __future__ import annotations
@@ -27,6 +27,12 @@ from typing import Any, Protocol
 import numpy as np
 
 from replifold.errors import RuncardError, nearest
+from replifold.integrability import (
+    INTEG_THRESHOLD,
+    INTEGRABILITY_X,
+    INTEGRABLE,
+    integrability_numbers,
+)
 
 SATURATION_OFFSET = 1.0e-7  # keeps a perfectly flat PDF's penalty finite
 INTEGRABILITY_CAP = 50.0  # exp(50): far beyond any threshold, still a finite float
@@ -87,15 +93,13 @@ class Patience:
 
 @dataclass(frozen=True)
 class Integrability:
-    x: tuple[float, ...] = (1.0e-9, 1.0e-8, 1.0e-7)
-    threshold: float = 0.5  # validphys' fit-veto integrability threshold
     name: str = "integrability"
 
     def probe(self) -> PdfProbe:
-        return PdfProbe(tuple(float(x) for x in self.x), ("v", "v3", "v8", "t3", "t8"))
+        return PdfProbe(INTEGRABILITY_X, INTEGRABLE)
 
     def values(self, inputs: PenaltyInputs) -> np.ndarray:
-        return integrability(np.asarray(inputs.pdf[self.name]), self.threshold)
+        return integrability(np.asarray(inputs.pdf[self.name]), INTEG_THRESHOLD)
 
 
 def saturation(xf: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -113,8 +117,8 @@ def patience(
 
 
 def integrability(xf: np.ndarray, threshold: float) -> np.ndarray:
-    """``xf`` (R, combinations, x) at the probe's x -> (R,)."""
-    numbers = np.sum(np.abs(xf), axis=-1)
+    """``xf`` (R, combinations, x) at the probe's x -> (R,), as n3fit's ``penalties.integrability``."""
+    numbers = integrability_numbers(xf)
     overflow = np.sum(np.where(numbers > threshold, numbers, 0.0), axis=-1)
     return np.exp(np.minimum(overflow, INTEGRABILITY_CAP)) - 1.0
 

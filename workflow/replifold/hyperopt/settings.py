@@ -10,7 +10,8 @@ from replifold.errors import RuncardError, UserError
 from replifold.hyperopt.penalties import Penalty, parse_penalties
 from replifold.hyperopt.statistics import STATISTICS
 
-LOSS_TYPES = ("chi2", "phi2")
+LOSS_TYPES = ("chi2", "phi2", "logp", "chi2p")
+HYPER_THRESHOLD = 50.0  # n3fit.model_trainer.HYPER_THRESHOLD
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class KfoldSettings:
     penalties: tuple[Penalty, ...]
     threshold: float
     partitions: tuple[tuple[str, ...], ...]
+    reduce_proportion: float | None = None  # None: every replica, and today's chi2 (see hyperloss)
 
     @classmethod
     def from_runcard(cls, runcard: Mapping[str, Any]) -> KfoldSettings:
@@ -81,8 +83,9 @@ class KfoldSettings:
             fold_statistic=section.get("fold_statistic", "average"),
             penalties_in_loss=bool(section.get("penalties_in_loss", False)),
             penalties=parse_penalties(section.get("penalties", ())),
-            threshold=float(section.get("threshold", 10.0)),
+            threshold=float(section.get("threshold", HYPER_THRESHOLD)),
             partitions=tuple(tuple(p["datasets"]) for p in section["partitions"]),
+            reduce_proportion=None if section.get("reduce_proportion") is None else float(section["reduce_proportion"]),
         )
         if settings.loss_type not in LOSS_TYPES:
             raise RuncardError(

@@ -133,6 +133,15 @@ class StackedPDF(keras.Model):
         """``model()``: x f on the x-grid, ``(R, 8, nx)``; ``inputs`` is ignored."""
         return self._to_flavour(self._fit_basis(self._grid_inputs, self.xgrid.size))
 
+    def grid_and_points(self, x: np.ndarray):
+        """One forward pass for the x-grid and extra points ``x`` (the integrability points), so
+        training pays one network evaluation: ``model()`` (R, 8, nx) and the normalised
+        fit-basis x f at ``x``, points last as every activation: (R, n_basis, len(x))."""
+        x = np.asarray(x, dtype=np.float64).reshape(-1)
+        nx = self.xgrid.size
+        xf = self._fit_basis(self._inputs(np.concatenate([self.xgrid, x])), nx + x.size)
+        return self._to_flavour(xf[:, :, :nx]), xf[:, :, nx:]
+
     def pdf_at(self, x: np.ndarray) -> np.ndarray:
         """Normalised x f ``(R, 8, len(x))`` at other points, with the training grid's normalisation."""
         x = np.asarray(x, dtype=np.float64).reshape(-1)

@@ -1,37 +1,70 @@
-"""Shape measures of a replica's PDF whose ensemble outliers postfit vetoes.
+"""What postfit measures of each replica's PDF, as validphys does.
 
-* arc length of x f(x) per evolution-basis flavour over the fit's x-grid,
-  ``sum_j sqrt((x_{j+1} - x_j)^2 + (xf_{j+1} - xf_j)^2)``: a wiggly replica has a long one;
-* integrability: ``|x f(x)|`` at the smallest x of the grid for the combinations whose
-  integrals must converge (valence and non-singlet: v, v3, v8, t3, t8), which must vanish
-  as x -> 0.
+* arc lengths (``validphys.arclength.arc_lengths`` for n3fit's flavours sigma, g, V, V3, V8):
+  over three segments [1e-6, 1e-4], [1e-4, 1e-2], [1e-2, 1], each sampled at 199 equally
+  spaced points (the end point excluded), ``g(x) = x * (x f(x))`` is differenced forward and
+  ``sqrt(1 + g'(x)^2)`` integrated with Simpson's rule over the points but the first;
+* integrability numbers: ``replifold.integrability``;
+* (for the optional ``small_x_outlier_nsigma`` veto) ``|x f|`` of the integrable combinations
+  at the smallest x of the fit's grid.
+
+``replifold split`` evaluates each replica at ``evaluation_x()`` and stores the arc lengths and
+integrability numbers in its fit.json, as n3fit's writer does in its replica json, so postfit
+needs no network.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from scipy import integrate
 
-from replifold.model.basis import EVOL_BASIS, to_evolution
+from replifold.integrability import (
+    INTEGRABILITY_X,
+    INTEGRABLE,
+    integrability_numbers,
+    integrable_rows,
+)
 
-INTEGRABLE = ("v", "v3", "v8", "t3", "t8")
+ARCLENGTH_FLAVOURS: tuple[str, ...] = ("sng", "g", "v", "v3", "v8")  # n3fit's compute_arclength
+ARCLENGTH_SEGMENTS: tuple[tuple[float, float], ...] = ((1.0e-6, 1.0e-4), (1.0e-4, 1.0e-2), (1.0e-2, 1.0))
+ARCLENGTH_POINTS = 199
 
 
-def arc_length(xgrid: np.ndarray, xf: np.ndarray) -> np.ndarray:
-    """(R, 8, nx) flavour-basis x f -> (R, 8) arc lengths in EVOL_BASIS order."""
-    evolution = to_evolution(np.asarray(xf, dtype=np.float64))
-    dx = np.diff(np.asarray(xgrid, dtype=np.float64))
-    return np.sum(np.sqrt(dx**2 + np.diff(evolution, axis=-1) ** 2), axis=-1)
+def arclength_grids() -> list[np.ndarray]:
+    """The three segments' points: ``numpy.linspace(a, b, 199, endpoint=False)``."""
+    return [np.linspace(a, b, ARCLENGTH_POINTS, endpoint=False) for a, b in ARCLENGTH_SEGMENTS]
+
+
+def evaluation_x() -> np.ndarray:
+    """Every x the measures need: the arc-length segments, then the integrability points."""
+    return np.concatenate([*arclength_grids(), np.asarray(INTEGRABILITY_X)])
+
+
+def arc_lengths(xf: np.ndarray) -> np.ndarray:
+    """x f (R, flavours, 3 * 199) on the segments' points -> (R, flavours) arc lengths."""
+    xf = np.asarray(xf, dtype=np.float64)
+    total = np.zeros(xf.shape[:-1])
+    for k, ((a, b), x) in enumerate(zip(ARCLENGTH_SEGMENTS, arclength_grids(), strict=True)):
+        values = xf[..., k * ARCLENGTH_POINTS : (k + 1) * ARCLENGTH_POINTS] * x
+        slope = np.diff(values, axis=-1) / ((b - a) / ARCLENGTH_POINTS)
+        total += integrate.simpson(np.sqrt(1.0 + slope**2), x=x[1:], axis=-1)
+    return total
+
+
+def replica_measures(evolution: np.ndarray, basis: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Evolution-basis x f (R, len(basis), len(evaluation_x())) -> (arc lengths (R, 5), integrability (R, 5))."""
+    evolution = np.asarray(evolution, dtype=np.float64)
+    n_arc = len(ARCLENGTH_SEGMENTS) * ARCLENGTH_POINTS
+    arcs = arc_lengths(evolution[:, integrable_rows(basis, ARCLENGTH_FLAVOURS), :n_arc])
+    numbers = integrability_numbers(evolution[:, integrable_rows(basis, INTEGRABLE), n_arc:])
+    return arcs, numbers
 
 
 def small_x_magnitude(xf: np.ndarray) -> np.ndarray:
-    """(R, 8, nx) flavour-basis x f -> (R, len(INTEGRABLE)) |x f| at the smallest x."""
+    """(R, 8, nx) flavour-basis x f -> (R, len(INTEGRABLE)) |x f| at the smallest x of the grid."""
+    from replifold.model.basis import EVOL_BASIS, to_evolution
+
     evolution = to_evolution(np.asarray(xf, dtype=np.float64))
-    rows = [EVOL_BASIS.index(name) for name in INTEGRABLE]
-    return np.abs(evolution[:, rows, 0])
-
-
-def outliers(values: np.ndarray, nsigma: float) -> np.ndarray:
-    """(R, n) -> (R,) bool: some column above its ensemble mean by more than ``nsigma`` std."""
-    mean = values.mean(axis=0)
-    std = values.std(axis=0)
-    return np.any((std > 0) & (values > mean + nsigma * std), axis=1)
+    return np.abs(evolution[:, integrable_rows(EVOL_BASIS, INTEGRABLE), 0])

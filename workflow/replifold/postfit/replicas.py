@@ -15,7 +15,7 @@ from replifold.layout import FitLayout
 @dataclass(frozen=True, eq=False)
 class ReplicaOutput:
     replica: int
-    fit: dict[str, Any]  # fit.json: chi2s, best epoch, stop reason, positivity, seeds
+    fit: dict[str, Any]  # fit.json: chi2s, best epoch, stop reason, positivity, seeds, arc lengths, integrability
     xgrid: np.ndarray  # (nx,)
     xf: np.ndarray  # (8, nx) x f(x) in the flavour basis
 
@@ -26,6 +26,19 @@ class ReplicaOutput:
     @property
     def chi2_vl_per_point(self) -> float:
         return self.fit["chi2_vl"] / self.fit["n_vl"] if self.fit["n_vl"] else float("nan")
+
+    @property
+    def chi2_exp_per_point(self) -> float:
+        """Against the level-1 data of every dataset with the full covariance: n3fit's ``chi2``."""
+        return self.fit["chi2_exp_total"] / max(self.fit["ndata_exp_total"], 1)
+
+    @property
+    def arc_lengths(self) -> list[float]:
+        return self.fit["arc_lengths"]
+
+    @property
+    def integrability(self) -> list[float]:
+        return self.fit["integrability"]
 
 
 def load_replicas(layout: FitLayout, replicas: range | list[int]) -> list[ReplicaOutput]:

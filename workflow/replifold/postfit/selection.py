@@ -1,9 +1,18 @@
-"""Which replicas survive, and why the others do not.
+"""Which replicas survive, and why the others do not: NNPDF's ``fitveto.determine_vetoes``.
 
-Vetoes are applied in NNPDF's order: a replica that diverged, whose training chi2 per point
-is above ``parameters.threshold_chi2`` or whose positivity failed is dropped first; the
-arc-length and integrability outliers are then judged against the surviving ensemble only,
-so that one broken replica cannot hide another one's oddity by inflating the spread.
+* ``no_best_epoch``: no epoch met the stopping conditions, so the replica carries its last
+  weights; with ``positivity`` (the kept weights fail n3fit's positivity test) this is NNPDF's
+  convergence check, which reads n3fit's positivity flag (set only at a best epoch);
+* ``integrability``: an integrability number above ``postfit.integrability_threshold``;
+* ``chi2`` and ``arclength``: the experimental chi2 per point, or one of the five arc lengths,
+  more than ``nsigma`` standard deviations above the mean. The mean and the standard deviation
+  are those of the replicas that pass every veto so far (the convergence check alone, the first
+  time); the distribution vetoes are recomputed until the number of survivors stops changing.
+
+Two former replifold rules stay as options, off unless the runcard's ``postfit`` section asks:
+``training_chi2`` (training chi2 per point above ``max_training_chi2``, joining the convergence
+check) and ``small_x_outlier`` (|x f| at the grid's smallest x, iterated with the distribution
+vetoes at ``small_x_outlier_nsigma``).
 """
 
 from __future__ import annotations
@@ -14,26 +23,38 @@ from typing import Any
 
 import numpy as np
 
-from replifold.model.basis import EVOL_BASIS
-from replifold.postfit.measures import INTEGRABLE, arc_length, outliers, small_x_magnitude
+from replifold.integrability import INTEGRABLE
+from replifold.postfit.measures import ARCLENGTH_FLAVOURS, small_x_magnitude
 from replifold.postfit.replicas import ReplicaOutput, stacked_xf
 
-CRITERIA = ("diverged", "chi2", "positivity", "arclength", "integrability")
+CRITERIA = (
+    "no_best_epoch",
+    "positivity",
+    "training_chi2",
+    "integrability",
+    "chi2",
+    "arclength",
+    "small_x_outlier",
+)
 
 
 @dataclass(frozen=True)
 class PostfitSettings:
-    threshold_chi2: float
-    arclength_nsigma: float
-    integrability_nsigma: float
+    chi2_nsigma: float = 4.0
+    arclength_nsigma: float = 4.0
+    integrability_threshold: float = 0.5
+    max_training_chi2: float | None = None
+    small_x_outlier_nsigma: float | None = None
 
     @classmethod
     def from_runcard(cls, runcard: Mapping[str, Any]) -> PostfitSettings:
         postfit = runcard["postfit"]
+        optional = {key: postfit.get(key) for key in ("max_training_chi2", "small_x_outlier_nsigma")}
         return cls(
-            threshold_chi2=float(runcard["parameters"]["threshold_chi2"]),
+            chi2_nsigma=float(postfit["chi2_nsigma"]),
             arclength_nsigma=float(postfit["arclength_nsigma"]),
-            integrability_nsigma=float(postfit["integrability_nsigma"]),
+            integrability_threshold=float(postfit["integrability_threshold"]),
+            **{key: None if value is None else float(value) for key, value in optional.items()},
         )
 
 
@@ -49,54 +70,126 @@ class Selection:
     selected: tuple[int, ...]
     vetoes: dict[int, tuple[Veto, ...]]
     settings: PostfitSettings
+    iterations: int  # passes of the distribution vetoes until the survivors were stable
 
     def counts(self) -> dict[str, int]:
         return {c: sum(any(v.criterion == c for v in vs) for vs in self.vetoes.values()) for c in CRITERIA}
 
 
-def _first_vetoes(replica: ReplicaOutput, settings: PostfitSettings) -> list[Veto]:
+def distribution_veto(values: np.ndarray, prior: np.ndarray, nsigma: float) -> np.ndarray:
+    """validphys' ``distribution_veto``: pass when ``value - mean <= nsigma * std`` over the ``prior`` survivors.
+
+    With at most one prior survivor nothing can be judged and the prior is returned.
+    """
+    if np.sum(prior) <= 1:
+        return prior.copy()
+    passing = values[prior]
+    return (values - np.mean(passing)) <= nsigma * np.std(passing)
+
+
+@dataclass(frozen=True)
+class _Distribution:
+    criterion: str
+    values: np.ndarray  # (R,)
+    nsigma: float
+    label: str
+
+
+def _distributions(replicas: Sequence[ReplicaOutput], settings: PostfitSettings) -> list[_Distribution]:
+    found = [
+        _Distribution("chi2", np.array([r.chi2_exp_per_point for r in replicas]), settings.chi2_nsigma, "chi2/point")
+    ]
+    arcs = np.array([r.arc_lengths for r in replicas])
+    for k, flavour in enumerate(ARCLENGTH_FLAVOURS):
+        found.append(_Distribution("arclength", arcs[:, k], settings.arclength_nsigma, f"arc length of {flavour}"))
+    if settings.small_x_outlier_nsigma is not None:
+        magnitudes = small_x_magnitude(stacked_xf(list(replicas)))
+        for k, flavour in enumerate(INTEGRABLE):
+            found.append(
+                _Distribution(
+                    "small_x_outlier", magnitudes[:, k], settings.small_x_outlier_nsigma, f"|x {flavour}| at the smallest x"
+                )
+            )
+    return found
+
+
+def _fixed_vetoes(replica: ReplicaOutput, settings: PostfitSettings) -> list[Veto]:
+    fit = replica.fit
     vetoes = []
-    if replica.fit["failed"]:
-        vetoes.append(Veto("diverged", f"training stopped on a non-finite loss ({replica.fit['stop_reason']})"))
-    if not replica.chi2_tr_per_point <= settings.threshold_chi2:
+    if fit["best_epoch"] < 0:
+        ended = "a non-finite loss" if fit["stop_reason"] == "nan" else f"{fit['stop_reason']} at epoch {fit['last_epoch']}"
         vetoes.append(
-            Veto("chi2", f"training chi2/point {replica.chi2_tr_per_point:.4g} above threshold_chi2 {settings.threshold_chi2:g}")
+            Veto(
+                "no_best_epoch",
+                "no epoch met the stopping conditions (validation chi2/point below threshold_chi2 and every "
+                f"positivity set's loss below positivity.threshold); it ended on {ended} and carries its last weights",
+            )
         )
-    if replica.fit["positivity"] != "POS_PASS":
-        vetoes.append(Veto("positivity", "a positivity observable ended below -parameters.positivity.threshold"))
-    return vetoes
-
-
-def _outlier_vetoes(
-    survivors: Sequence[ReplicaOutput], values: np.ndarray, names: Sequence[str], nsigma: float, criterion: str
-) -> dict[int, Veto]:
-    flagged = outliers(values, nsigma)
-    mean, std = values.mean(axis=0), values.std(axis=0)
-    vetoes = {}
-    for replica, row, bad in zip(survivors, values, flagged, strict=True):
-        if bad:
-            which = [n for n, v, m, s in zip(names, row, mean, std, strict=True) if s > 0 and v > m + nsigma * s]
-            vetoes[replica.replica] = Veto(criterion, f"{', '.join(which)} more than {nsigma:g} sigma above the ensemble")
+    if fit["positivity"] != "POS_PASS":
+        vetoes.append(Veto("positivity", "a positivity set's loss is above parameters.positivity.threshold"))
+    limit = settings.max_training_chi2
+    if limit is not None and not replica.chi2_tr_per_point <= limit:
+        vetoes.append(
+            Veto("training_chi2", f"training chi2/point {replica.chi2_tr_per_point:.4g} above max_training_chi2 {limit:g}")
+        )
+    numbers = np.asarray(replica.integrability, dtype=np.float64)
+    above = [f"{name} {value:.3g}" for name, value in zip(INTEGRABLE, numbers, strict=True) if not value <= settings.integrability_threshold]
+    if above:
+        vetoes.append(
+            Veto("integrability", f"integrability number above {settings.integrability_threshold:g}: {', '.join(above)}")
+        )
     return vetoes
 
 
 def select(replicas: Sequence[ReplicaOutput], settings: PostfitSettings) -> Selection:
-    vetoes: dict[int, list[Veto]] = {r.replica: _first_vetoes(r, settings) for r in replicas}
-    survivors = [r for r in replicas if not vetoes[r.replica]]
-    if survivors:
-        xf = stacked_xf(survivors)
-        for found in (
-            _outlier_vetoes(survivors, arc_length(survivors[0].xgrid, xf), EVOL_BASIS, settings.arclength_nsigma, "arclength"),
-            _outlier_vetoes(survivors, small_x_magnitude(xf), INTEGRABLE, settings.integrability_nsigma, "integrability"),
-        ):
-            for replica, veto in found.items():
-                vetoes[replica].append(veto)
+    fixed = {r.replica: _fixed_vetoes(r, settings) for r in replicas}
+    converged = np.array([not any(v.criterion != "integrability" for v in fixed[r.replica]) for r in replicas])
+    integrable = np.array([not any(v.criterion == "integrability" for v in fixed[r.replica]) for r in replicas])
+    distributions = _distributions(replicas, settings)
+    # As determine_vetoes: the first pass judges against the converged replicas; each pass
+    # judges against the survivors of the one before, until their number stops changing.
+    total, iterations = converged, 0
+    judged = prior = None
+    while True:
+        masks = [distribution_veto(d.values, total, d.nsigma) for d in distributions]
+        iterations += 1
+        new_total = converged & integrable & np.all(masks, axis=0)
+        if judged is None:
+            judged, prior = masks, total
+        if new_total.sum() == total.sum():
+            break
+        judged, prior, total = masks, total, new_total
+    vetoes: dict[int, list[Veto]] = {}
+    for i, replica in enumerate(replicas):
+        found = list(fixed[replica.replica])
+        details: dict[str, list[str]] = {}
+        for d, mask in zip(distributions, judged, strict=True):
+            if not mask[i]:
+                survivors = d.values[prior]
+                details.setdefault(d.criterion, []).append(
+                    f"{d.label} {d.values[i]:.4g} more than {d.nsigma:g} sigma above the survivors' "
+                    f"{np.mean(survivors):.4g} ± {np.std(survivors):.3g}"
+                )
+        found += [Veto(criterion, "; ".join(lines)) for criterion, lines in details.items()]
+        if found:
+            vetoes[replica.replica] = found
     return Selection(
         replicas=tuple(r.replica for r in replicas),
-        selected=tuple(r.replica for r in replicas if not vetoes[r.replica]),
-        vetoes={replica: tuple(found) for replica, found in vetoes.items() if found},
+        selected=tuple(r.replica for r, ok in zip(replicas, total, strict=True) if ok),
+        vetoes={replica: tuple(found) for replica, found in vetoes.items()},
         settings=settings,
+        iterations=iterations,
     )
+
+
+def _criteria(settings: PostfitSettings) -> dict[str, Any]:
+    return {
+        "chi2_nsigma": settings.chi2_nsigma,
+        "arclength_nsigma": settings.arclength_nsigma,
+        "integrability_threshold": settings.integrability_threshold,
+        "max_training_chi2": settings.max_training_chi2,
+        "small_x_outlier_nsigma": settings.small_x_outlier_nsigma,
+    }
 
 
 def selection_json(selection: Selection) -> dict[str, Any]:
@@ -104,17 +197,15 @@ def selection_json(selection: Selection) -> dict[str, Any]:
         "replicas": list(selection.replicas),
         "selected": list(selection.selected),
         "vetoed": sorted(selection.vetoes),
-        "criteria": {
-            "threshold_chi2": selection.settings.threshold_chi2,
-            "arclength_nsigma": selection.settings.arclength_nsigma,
-            "integrability_nsigma": selection.settings.integrability_nsigma,
-        },
+        "criteria": _criteria(selection.settings),
     }
 
 
 def veto_json(selection: Selection) -> dict[str, Any]:
     return {
         "counts": selection.counts(),
+        "criteria": _criteria(selection.settings),
+        "iterations": selection.iterations,
         "replicas": {
             str(replica): [{"criterion": v.criterion, "detail": v.detail} for v in found]
             for replica, found in sorted(selection.vetoes.items())

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from replifold.postfit.replicas import stacked_xf
+from replifold.closure.predictions import replica_predictions
 from replifold.report import evolved, figures
-from replifold.report.closure import closure_estimators, mean_replica_chi2, replica_predictions
+from replifold.report.closure import closure_estimators, mean_replica_chi2
 from replifold.report.dis import dis_sections
 from replifold.report.html import closure_table, image, number, page, paragraph, provenance_rows, section, table
 from replifold.report.inputs import ReportInputs
@@ -41,14 +42,69 @@ def _postfit_section(inputs: ReportInputs) -> str:
     parts = [paragraph(summary)]
     if rows:
         parts.append(table(["replica", "criterion", "detail"], rows))
+    no_best = [int(r) for r, found in vetoed.items() if any(v["criterion"] == "no_best_epoch" for v in found)]
+    if no_best:
+        parts.append(paragraph(
+            f"Replicas {', '.join(map(str, no_best))} never had a best epoch (no epoch passed threshold_chi2 and "
+            "positivity): they carry their last weights and postfit vetoed them.",
+        ))
     criteria = inputs.runcard["postfit"]
+    options = []
+    if criteria.get("max_training_chi2") is not None:
+        options.append(f"training χ²/point above max_training_chi2 = {criteria['max_training_chi2']}")
+    if criteria.get("small_x_outlier_nsigma") is not None:
+        options.append(f"|x f| at the grid's smallest x more than {criteria['small_x_outlier_nsigma']} σ above the survivors")
     parts.append(paragraph(
-        f"Vetoes: training diverged; training χ²/point above threshold_chi2 = {inputs.runcard['parameters']['threshold_chi2']}; "
-        f"positivity violated; arc length more than {criteria['arclength_nsigma']} σ above the ensemble in some flavour; "
-        f"small-x |x f| of v, v3, v8, t3 or t8 more than {criteria['integrability_nsigma']} σ above the ensemble.",
+        "Vetoes, as NNPDF's postfit: no best epoch, or positivity failed at the kept weights; an integrability "
+        f"number (Σ|x f| at x = 1e-9, 1e-8, 1e-7 of V, T3, V3, T8, V8) above {criteria['integrability_threshold']}; "
+        f"experimental χ²/point more than {criteria['chi2_nsigma']} σ or an arc length (Σ, g, V, V3, V8) more than "
+        f"{criteria['arclength_nsigma']} σ above the survivors' mean, iterated until the survivors are stable "
+        f"({inputs.vetoes['iterations']} passes)" + ("; also, not in NNPDF: " + "; ".join(options) if options else "")
+        + ".",
         note=True,
     ))
     return section("Postfit", *parts)
+
+
+MULTICLOSURE_DEFINITIONS = (
+    "Draw 0 is this fit, draws 1..N−1 fit the same truth from independent level-1 data (seeds derived per draw). "
+    "With T_lk the predictions of draw l's first R selected replicas, <T_l> their mean, T* the truth and C the "
+    "experimental covariance: bias B_l = (<T_l> − T*)ᵀ C⁻¹ (<T_l> − T*), variance V_l = mean_k (T_lk − <T_l>)ᵀ C⁻¹ "
+    "(T_lk − <T_l>), R_bv = sqrt(mean_l B_l / mean_l V_l) (1 for faithful uncertainties); ξ_1σ = fraction of draws "
+    "whose |<T_l> − T*| is below the replicas' σ, per point in the basis of C's eigenvectors, averaged over points "
+    "(0.68 = erf(1/√2) for faithful Gaussian uncertainties). Bias and variance are shown per point. Errors: standard "
+    "deviation over bootstrap resamples of the draws and, within each, of its replicas (validphys' multiclosure)."
+)
+
+
+def _multiclosure_section(inputs: ReportInputs, pngs: dict[str, bytes]) -> list[str]:
+    estimators = inputs.multiclosure
+    if estimators is None:
+        return []
+    pngs["multiclosure"] = figures.multiclosure_summary(estimators)
+    pngs["multiclosure_chi2"] = figures.multiclosure_chi2(estimators)
+    rows = [
+        [name, r["ndata"], number(r["bias"]), number(r["variance"]),
+         f"{number(r['R_bv'], 3)} ± {number(r['R_bv_error'], 2)}",
+         f"{number(r['xi_1sigma'], 3)} ± {number(r['xi_1sigma_error'], 2)}", number(r["xi_expected_from_R_bv"], 3)]
+        for name, r in [*estimators["datasets"].items(), ("total", estimators["total"])]
+    ]
+    total, delta, chi2 = estimators["total"], estimators["delta_chi2"], estimators["replica_chi2"]
+    summary = (
+        f"{len(estimators['draws'])} level-1 draws × {estimators['replicas_per_draw']} replicas: "
+        f"R_bv = {number(total['R_bv'], 3)} ± {number(total['R_bv_error'], 2)} (faithful: 1), "
+        f"ξ_1σ = {number(total['xi_1sigma'], 3)} ± {number(total['xi_1sigma_error'], 2)} (faithful: 0.68); "
+        f"mean replica χ²/point {number(chi2['mean'], 4)} ± {number(chi2['error'], 2)}; "
+        f"Δχ² of the central fit against the truth {number(delta['mean'], 3)} ± {number(delta['error'], 2)}."
+    )
+    return [section(
+        "Multi-closure test",
+        paragraph(summary),
+        image(pngs["multiclosure"], "multi-closure estimators per dataset"),
+        table(["dataset", "ndata", "bias/point", "variance/point", "R_bv", "ξ_1σ", "ξ from R_bv"], rows),
+        image(pngs["multiclosure_chi2"], "replica chi2, delta chi2 and xi per point"),
+        paragraph(MULTICLOSURE_DEFINITIONS, note=True),
+    )]
 
 
 def _scan_sections(inputs: ReportInputs, pngs: dict[str, bytes]) -> list[str]:
@@ -124,6 +180,7 @@ def build_report(inputs: ReportInputs) -> Report:
     xf = stacked_xf(inputs.selected_replicas)
     predictions = replica_predictions(inputs.problem, xf)
     pngs["training"] = figures.training_summary(inputs.replicas, inputs.selected)
+    pngs["training_curves"] = figures.training_curves(inputs.histories, inputs.selected)
     if inputs.problem.meta.get("problem") == "dis":
         problem_sections = dis_sections(inputs, xf, predictions, pngs)
     else:
@@ -134,11 +191,16 @@ def build_report(inputs: ReportInputs) -> Report:
         *_scan_sections(inputs, pngs),
         section(
             "Training",
+            image(pngs["training_curves"], "training curves per replica"),
+            paragraph(f"Recorded inside the training loop every {inputs.runcard['history']['stride']} epochs "
+                      "(fit/batch<b>/history.npz); a curve ends where its replica stopped, the dot marks the "
+                      "epoch whose weights were kept.", note=True),
             image(pngs["training"], "training summary per replica"),
-            paragraph("Per-epoch curves are not recorded by the training jobs; each replica's final training and "
-                      "validation χ² per point and its best (kept) and last epochs are shown.", note=True),
+            paragraph("Each replica's final training and validation χ² per point and its best (kept) and last "
+                      "epochs (best epoch -1: none met the stopping conditions).", note=True),
         ),
         *problem_sections,
+        *_multiclosure_section(inputs, pngs),
         *_evolved_section(inputs, pngs),
         section("Provenance", table(["key", "value"], provenance_rows(inputs.provenance))),
     ]

@@ -15,7 +15,9 @@ from matplotlib.figure import Figure
 from replifold.postfit.replicas import ReplicaOutput
 from replifold.problem import FLAVOURS
 from replifold.report.closure import Estimators
+from replifold.report.histories import ReplicaHistory
 from replifold.report.scan import Trial, best_trials, varied_parameters
+from replifold.training.history import QUANTITIES
 
 DPI = 90
 BEST_TRIALS = 3
@@ -121,6 +123,37 @@ def training_summary(replicas: Sequence[ReplicaOutput], selected: Sequence[int])
     return png(figure)
 
 
+def training_curves(histories: Sequence[ReplicaHistory], selected: Sequence[int]) -> bytes:
+    """Per replica, against the epoch: training and validation chi2 per point and the positivity
+    and integrability losses; a dot marks the best (kept) epoch, vetoed replicas are red."""
+    figure = Figure(figsize=(12, 7), layout="constrained")
+    axes = figure.subplots(2, 2).ravel()
+    titles = ("training χ²/point", "validation χ²/point", "positivity loss", "integrability loss")
+    keep = set(selected)
+    for ax, name, title in zip(axes, QUANTITIES, titles, strict=True):
+        for history in histories:
+            values = history.values[name]
+            color = "tab:blue" if history.replica in keep else "tab:red"
+            ax.plot(history.epochs, values, color=color, alpha=0.5, linewidth=0.7)
+            if history.best_epoch >= 0 and np.any(np.isfinite(values)):
+                row = min(int(np.searchsorted(history.epochs, history.best_epoch, side="right")) - 1, len(values) - 1)
+                ax.plot([history.epochs[row]], [values[row]], "o", color="black", markersize=3)
+        finite = np.concatenate([h.values[name][np.isfinite(h.values[name])] for h in histories] or [np.zeros(0)])
+        if name == "integrability_loss" and not np.any(finite):
+            ax.text(0.5, 0.5, "no integrability sets in the runcard", transform=ax.transAxes, ha="center")
+        if name.startswith("chi2") and finite.size and finite.min() > 0:
+            ax.set_yscale("log")
+        elif finite.size and np.any(finite != 0):
+            ax.set_yscale("symlog", linthresh=1e-6)
+        ax.set_title(title, fontsize="medium")
+        ax.set_xlabel("epoch")
+    axes[0].plot([], [], "o", color="black", markersize=3, label="best epoch (kept weights)")
+    if any(h.replica not in keep for h in histories):
+        axes[0].plot([], [], color="tab:red", label="vetoed by postfit")
+    axes[0].legend(fontsize="small")
+    return png(figure)
+
+
 def pdf_bands(xgrid: np.ndarray, xf: np.ndarray, truth: np.ndarray | None) -> bytes:
     """x f(x) per flavour: selected replicas, their mean and 1-sigma band, and the truth (if any)."""
     figure = Figure(figsize=(12, 6), layout="constrained")
@@ -155,4 +188,54 @@ def closure_summary(rows: Sequence[Estimators]) -> bytes:
     coverage_axes.set_ylabel("1σ coverage ξ")
     for ax in (ratio_axes, coverage_axes):
         ax.set_xticks(positions, names, rotation=45, ha="right", fontsize="small")
+    return png(figure)
+
+
+def multiclosure_summary(estimators: dict) -> bytes:
+    """R_bv and xi_1sigma per dataset and for all data, with bootstrap errors and their faithful values."""
+    rows = [*estimators["datasets"].items(), ("total", estimators["total"])]
+    names = [name for name, _ in rows]
+    positions = np.arange(len(rows))
+    figure = Figure(figsize=(11, 3.8), layout="constrained")
+    ratio_axes, xi_axes = figure.subplots(1, 2)
+    for ax, key, expected, label in (
+        (ratio_axes, "R_bv", estimators["expected"]["R_bv"], "R_bv = sqrt(bias / variance)"),
+        (xi_axes, "xi_1sigma", estimators["expected"]["xi_1sigma"], "ξ_1σ"),
+    ):
+        ax.errorbar(positions, [r[key] for _, r in rows], yerr=[r[f"{key}_error"] for _, r in rows], fmt="o", capsize=3)
+        ax.axhline(expected, color="black", linestyle="--", label=f"faithful: {expected:.2f}")
+        ax.set_ylabel(label)
+        ax.set_xticks(positions, names, rotation=45, ha="right", fontsize="small")
+        ax.legend(fontsize="small")
+    xi_axes.plot(positions, [r["xi_expected_from_R_bv"] for _, r in rows], "x", color="tab:orange",
+                 label="erf(1 / (√2 R_bv))")
+    xi_axes.legend(fontsize="small")
+    return png(figure)
+
+
+def multiclosure_chi2(estimators: dict) -> bytes:
+    """The replica chi2 per point of every draw, delta chi2 per draw, and xi per point (diagonal basis)."""
+    figure = Figure(figsize=(13, 3.8), layout="constrained")
+    chi2_axes, delta_axes, xi_axes = figure.subplots(1, 3)
+    chi2 = estimators["replica_chi2"]
+    values = np.asarray(chi2["per_draw_and_replica"], dtype=np.float64).ravel()
+    chi2_axes.hist(values, bins=30, color="tab:blue", alpha=0.7, label="replicas, all draws")
+    for value, style, label in (
+        (np.mean(chi2["truth_per_draw"]), "--", "truth (noise level)"),
+        (np.mean(chi2["central_per_draw"]), ":", "central fit"),
+    ):
+        chi2_axes.axvline(value, color="black", linestyle=style, label=label)
+    chi2_axes.set_xlabel("χ²/point against the draw's level-1 data")
+    chi2_axes.legend(fontsize="small")
+    delta = np.asarray(estimators["delta_chi2"]["per_draw"], dtype=np.float64)
+    delta_axes.bar(estimators["draws"], delta)
+    delta_axes.axhline(0.0, color="black", linewidth=0.8)
+    delta_axes.set_xlabel("draw")
+    delta_axes.set_ylabel("Δχ² = (χ²[<T>] − χ²[T*]) / χ²[T*]")
+    xi = np.asarray(estimators["total"]["xi_per_point"], dtype=np.float64)
+    xi_axes.plot(np.arange(xi.size), xi, ".", markersize=3)
+    xi_axes.axhline(estimators["expected"]["xi_1sigma"], color="black", linestyle="--")
+    xi_axes.set_xlabel("point (eigenvectors of C, ascending eigenvalue)")
+    xi_axes.set_ylabel("ξ_1σ per point")
+    xi_axes.set_ylim(-0.05, 1.05)
     return png(figure)

@@ -67,7 +67,7 @@ def provenance_rows(provenance: Mapping[str, Any]) -> list[list[str]]:
     for key, value in provenance.items():
         if key == "seeds":
             for name, seeds in value.items():
-                if name in ("replicas", "train_fold_jobs", "fit_batch_jobs"):
+                if name in ("replicas", "train_fold_jobs", "fit_batch_jobs", "level1_draws"):
                     rows.append([f"seeds.{name}", f"{len(seeds)} entries (see provenance.json in the archive)"])
                 else:
                     rows.append([f"seeds.{name}", json.dumps(seeds, sort_keys=True)])

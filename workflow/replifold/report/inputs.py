@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from replifold.layout import FitLayout
 from replifold.lhapdf.grid import LhapdfSet
 from replifold.postfit.replicas import ReplicaOutput, load_replicas
 from replifold.problem import Problem, load_problem
+from replifold.report.histories import ReplicaHistory, load_histories
 from replifold.report.scan import Trial, read_trials
 
 
@@ -26,11 +27,10 @@ def load_evolved(fit_dir: Path) -> EvolvedSet | None:
     """The fit's LHAPDF set and evolution summary (``replifold evolve``), None before evolve ran."""
     from replifold.lhapdf.reader import read_set
 
-    folder = fit_dir / "lhapdf"
-    summary = folder / "evolution.json"
-    if not summary.is_file():
+    layout = FitLayout(fit_dir)
+    if not layout.evolution_json.is_file():
         return None
-    return EvolvedSet(read_set(folder / fit_dir.resolve().name), read_json(summary))
+    return EvolvedSet(read_set(layout.lhapdf_set), read_json(layout.evolution_json))
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,8 +45,9 @@ class ReportInputs:
     trials: list[Trial] | None  # None without a hyperopt section
     best: dict[str, Any] | None
     provenance: dict[str, Any]
+    histories: list[ReplicaHistory] = field(default_factory=list)  # fit/batch<b>/history.npz, per replica
+    multiclosure: dict[str, Any] | None = None  # closure/estimators.json of a multi-closure test
     evolved: EvolvedSet | None = None  # the LHAPDF set, once 'replifold evolve' has run
-
 
     @property
     def selected_replicas(self) -> list[ReplicaOutput]:
@@ -70,16 +71,22 @@ def load_inputs(fit_dir: Path) -> ReportInputs:
     if runcard.get("hyperopt"):
         trials = read_trials(read_json(_require(layout.tries_json, f"replifold collect {fit_dir}")))
         best = read_json(_require(layout.best_json, f"replifold collect {fit_dir}"))
+    replicas = load_replicas(layout, range(1, runcard["replicas"] + 1))
+    multiclosure = None
+    if (runcard.get("closure") or {}).get("level1_draws", 1) > 1:
+        multiclosure = read_json(_require(layout.closure_estimators, f"replifold multiclosure {fit_dir}"))
     return ReportInputs(
         name=layout.name,
         fit_dir=layout.root,
         runcard=runcard,
         problem=load_problem(layout.data_dir),
-        replicas=load_replicas(layout, range(1, runcard["replicas"] + 1)),
+        replicas=replicas,
         selected=tuple(selected["selected"]),
         vetoes=vetoes,
         trials=trials,
         best=best,
         provenance=build_provenance(layout, runcard),
+        histories=load_histories(layout, runcard, {r.replica: r.fit["best_epoch"] for r in replicas}),
+        multiclosure=multiclosure,
         evolved=load_evolved(layout.root),
     )

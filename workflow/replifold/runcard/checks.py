@@ -6,12 +6,15 @@ reported error does not depend on anything but the runcard.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from replifold.closure.catalogue import dataset_names, positivity_names
 from replifold.errors import RuncardError, UserError, format_key_path, nearest
+from replifold.integrability import INTEGRABILITY_SETS
 
+MAX_HISTORY_ROWS = 100_000  # rows of the per-epoch history a replica holds in memory while training
 EVOL_FLAVOURS: tuple[str, ...] = ("sng", "g", "v", "v3", "v8", "t3", "t8", "t15")
 
 _MIN_MAX_PAIRS: tuple[tuple[str, str, str], ...] = (
@@ -26,7 +29,20 @@ _MIN_MAX_PAIRS: tuple[tuple[str, str, str], ...] = (
 def check_consistency(runcard: dict[str, Any], source: str | None = None) -> None:
     """Raise a ``RuncardError`` for the first cross-key problem of an expanded, schema-valid runcard."""
     for check in (
-        _problem_sections, _xgrid, _datasets, _theory, _positivity, _basis, _network, _replicas, _kfold, _hyperscan, _hyperopt
+        _problem_sections,
+        _xgrid,
+        _datasets,
+        _theory,
+        _positivity,
+        _integrability,
+        _basis,
+        _network,
+        _replicas,
+        _kfold,
+        _hyperscan,
+        _hyperopt,
+        _loss_type,
+        _history,
     ):
         check(runcard, source)
 
@@ -139,6 +155,12 @@ def _positivity(runcard: dict, source: str | None) -> None:
     posdatasets = runcard["positivity"]["posdatasets"]
     entries = [(["positivity", "posdatasets", i, "dataset"], entry["dataset"]) for i, entry in enumerate(posdatasets)]
     _known_names(entries, positivity_names(), "positivity set", source)
+
+
+def _integrability(runcard: dict, source: str | None) -> None:
+    sets = runcard["integrability"]["integdatasets"]
+    entries = [(["integrability", "integdatasets", i, "dataset"], entry["dataset"]) for i, entry in enumerate(sets)]
+    _known_names(entries, list(INTEGRABILITY_SETS), "integrability set", source)
 
 
 def _check_range(path: list[str | int], pair: Sequence[float], source: str | None) -> None:
@@ -270,3 +292,46 @@ def _hyperopt(runcard: dict, source: str | None) -> None:
                 source,
                 allowed="add the section, or remove 'hyperopt' to fit with the runcard's parameters",
             )
+
+
+def _loss_type(runcard: dict, source: str | None) -> None:
+    """phi2 measures the spread of the replicas: with fewer than two it is 0 and its reciprocal infinite."""
+    kfold, hyperopt = runcard.get("kfold"), runcard.get("hyperopt")
+    if kfold is None or hyperopt is None or kfold["loss_type"] != "phi2":
+        return
+    replicas = hyperopt["replicas"]
+    proportion = kfold.get("reduce_proportion")
+    kept = replicas if proportion is None else math.ceil(proportion * replicas)
+    if kept < 2:
+        raise _fail(
+            ["hyperopt", "replicas"],
+            "loss_type phi2 measures the spread of the replicas and needs at least 2 of them"
+            + ("" if proportion is None else f" after kfold.reduce_proportion = {proportion} keeps {kept}"),
+            source,
+            found=replicas,
+            allowed="hyperopt.replicas >= 2" + ("" if proportion is None else " with ceil(reduce_proportion * replicas) >= 2"),
+        )
+    if kfold["penalties_in_loss"]:
+        raise _fail(
+            ["kfold", "penalties_in_loss"],
+            "cannot add penalties to phi2: n3fit adds them to phi before taking the reciprocal, "
+            "which rewards the penalised trials",
+            source,
+            found=True,
+            allowed="false with loss_type phi2, or another loss_type",
+        )
+
+
+def _history(runcard: dict, source: str | None) -> None:
+    """The history buffer lives in memory for the whole training: refuse a stride that would make it huge."""
+    stopping = (runcard.get("hyperscan_config") or {}).get("stopping") or {}
+    epochs = max(runcard["parameters"]["epochs"], stopping.get("max_epochs", 0))
+    stride = runcard["history"]["stride"]
+    if -(-epochs // stride) > MAX_HISTORY_ROWS:
+        raise _fail(
+            ["history", "stride"],
+            f"up to {epochs} epochs at this stride would record more than {MAX_HISTORY_ROWS} rows per replica",
+            source,
+            found=stride,
+            allowed=f"a stride of at least {-(-epochs // MAX_HISTORY_ROWS)}",
+        )

@@ -119,28 +119,43 @@ def experimental_chi2(problem: Problem, predictions: np.ndarray) -> dict[str, Da
     return out
 
 
-def positivity_lambda(initial: float, multiplier: float, updates):
-    """The Lagrange multiplier after ``updates = epoch // update_freq`` updates (number or tensor)."""
-    return initial * multiplier**updates
+def set_matrix(sizes: Sequence[int]) -> np.ndarray:
+    """(npoints, nsets) 0/1: which set each of the concatenated observables belongs to."""
+    matrix = np.zeros((int(sum(sizes)), len(sizes)))
+    start = 0
+    for k, size in enumerate(sizes):
+        matrix[start : start + size, k] = 1.0
+        start += size
+    return matrix
 
 
-def positivity_penalty(observables, multiplier):
-    """``multiplier * sum_k elu(-obs_k)`` per replica for observables (R, npos) (tensors).
+def positivity_set_losses(observables, sets, multiplier):
+    """n3fit's ``LossPositivity`` per set: ``multiplier * sum_k elu(-obs_k)`` (R, nsets) (tensors).
 
-    A negative observable costs its size times the multiplier, a positive one earns at most
-    ``ELU_ALPHA`` (elu's smooth floor), so the penalty pushes towards positivity with a
-    gradient everywhere but never rewards large values.
+    ``observables`` (R, npos) concatenate the sets, ``sets`` is their ``set_matrix``. A negative
+    observable costs its size times the multiplier, a positive one earns at most ``ELU_ALPHA``
+    (elu's smooth floor), so the loss pushes towards positivity with a gradient everywhere
+    but never rewards large values.
     """
     negative = -observables
     elu = tf.where(negative > 0, negative, ELU_ALPHA * (tf.exp(tf.minimum(negative, 0.0)) - 1.0))
-    return multiplier * tf.reduce_sum(elu, axis=-1)
+    return multiplier * tf.matmul(elu, sets)
 
 
-def positivity_passes(observables, threshold: float):
-    """Per replica: every positivity observable is at least ``-threshold`` (tensors or arrays)."""
-    if isinstance(observables, np.ndarray):
-        return np.all(observables >= -threshold, axis=-1)
-    return tf.reduce_all(observables >= -threshold, axis=-1)
+def positivity_passes(set_losses, threshold: float):
+    """Per replica: every positivity set's loss is below ``threshold`` (n3fit's ``Positivity``)."""
+    if isinstance(set_losses, np.ndarray):
+        return np.all(set_losses < threshold, axis=-1)
+    return tf.reduce_all(set_losses < threshold, axis=-1)
+
+
+def integrability_loss(observables, multipliers):
+    """n3fit's ``LossIntegrability`` summed over sets: ``sum_k (lambda_k obs_k)^2`` per replica (tensors).
+
+    ``observables`` (R, n) are x f of the integrable combinations at the integrability points
+    (``replifold.integrability``), ``multipliers`` (n,) each point's set multiplier.
+    """
+    return tf.reduce_sum(tf.square(observables * multipliers), axis=-1)
 
 
 def whitened_chi2(whiten, data, training_rows, validation_rows, predictions):

@@ -24,14 +24,29 @@ import numpy as np
 from replifold import seeding
 from replifold.backend import tf
 from replifold.errors import UserError
+from replifold.integrability import INTEGRABILITY_X
 from replifold.model import ModelSpec, Observables, PositivityObservables, StackedPDF
 from replifold.problem import Problem
-from replifold.training.losses import experimental_chi2, fitted_indices, positivity_passes, replica_chi2_layout
+from replifold.training.history import TrainingHistory
+from replifold.training.losses import (
+    experimental_chi2,
+    fitted_indices,
+    positivity_passes,
+    positivity_set_losses,
+    replica_chi2_layout,
+    set_matrix,
+)
 from replifold.training.progress import Progress
-from replifold.training.results import POS_PASS, POS_VETO, BatchResult, ReplicaResult, ReplicaSeeds, TrainingTiming
+from replifold.training.results import (
+    POS_PASS,
+    POS_VETO,
+    BatchResult,
+    ReplicaResult,
+    ReplicaSeeds,
+    TrainingTiming,
+)
 from replifold.training.settings import TrainingSettings
-from replifold.training.trainer import ReplicaTrainer
-
+from replifold.training.trainer import ForwardOutputs, ReplicaTrainer
 
 MIN_STACK = 2
 
@@ -40,6 +55,7 @@ MIN_STACK = 2
 class TrainedBatch:
     model: StackedPDF  # holding each replica's best weights
     result: BatchResult
+    history: TrainingHistory  # per-epoch record, columns in the order of ``result.replicas``
     timing: TrainingTiming
 
 
@@ -80,6 +96,32 @@ def _replica_seeds(problem: Problem, replica: int, nn: int) -> ReplicaSeeds:
     return ReplicaSeeds(nn=nn, mc=mc, trvl=trvl)
 
 
+def integrability_columns(model: StackedPDF, settings: TrainingSettings) -> list[int]:
+    """Positions, in the fit basis of ``model``, of each integrability set's combination."""
+    basis = [entry.fl for entry in model.spec.basis]
+    return [basis.index(s.combination) for s in settings.integrability]
+
+
+def make_forward(model: StackedPDF, fitted: Observables, positivity: PositivityObservables, settings: TrainingSettings):
+    """The training step's forward pass; the integrability points join the x-grid in one pass."""
+    columns = integrability_columns(model, settings)
+    if not columns:
+
+        def forward() -> ForwardOutputs:
+            xf = model(None)
+            return ForwardOutputs(fitted(xf), positivity(xf), tf.zeros([tf.shape(xf)[0], 0], xf.dtype))
+
+        return forward
+
+    def forward_with_integrability() -> ForwardOutputs:
+        xf, fit_basis = model.grid_and_points(np.asarray(INTEGRABILITY_X))
+        chosen = tf.gather(fit_basis, columns, axis=1)  # (R, sets, points)
+        integ = tf.reshape(chosen, [tf.shape(xf)[0], -1])  # set-major
+        return ForwardOutputs(fitted(xf), positivity(xf), integ)
+
+    return forward_with_integrability
+
+
 def train_replicas(
     runcard: Mapping[str, Any],
     problem: Problem,
@@ -98,39 +140,48 @@ def train_replicas(
     """
     settings = TrainingSettings.from_runcard(runcard)
     replicas = [int(r) for r in replicas]
-    rows = replica_rows(problem, replicas)
+    replica_rows(problem, replicas)  # refuses unknown or repeated replicas
     stacked = replicas * min_stack if len(replicas) < min_stack else replicas
     indices = fitted_indices(problem, exclude_datasets)
     model = build_model(runcard, problem, stacked)
     fitted = Observables(problem, [d.name for d in problem.datasets if d.name not in exclude_datasets])
     positivity = PositivityObservables(problem)
     layout = replica_chi2_layout(problem, [problem.replica_index(r) for r in stacked], indices)
-
-    def forward():
-        xf = model(None)
-        return fitted(xf), positivity(xf)
-
-    trainer = ReplicaTrainer(forward, model.trainable_variables, layout, settings, jit_compile=jit_compile)
+    forward = make_forward(model, fitted, positivity, settings)
+    trainer = ReplicaTrainer(
+        forward,
+        model.trainable_variables,
+        layout,
+        settings,
+        positivity_sizes=positivity.sizes,
+        integrability_points=len(INTEGRABILITY_X),
+        jit_compile=jit_compile,
+    )
     outcome = trainer.train(progress)
 
     everything = Observables(problem)
+    sets = tf.constant(set_matrix(positivity.sizes), model.compute_dtype)
+    kept_epoch = np.where(outcome.best_epoch >= 0, outcome.best_epoch, outcome.last_epoch)
+    kept_lambda = tf.constant([settings.positivity.at(int(e)) for e in kept_epoch], model.compute_dtype)
 
     def evaluate():
         xf = model(None)
-        return fitted(xf), positivity(xf), everything(xf)
+        set_losses = positivity_set_losses(positivity(xf), sets, kept_lambda[:, None])
+        return fitted(xf), set_losses, everything(xf)
 
     # Compiled like the training step, so the reported numbers are as batch-independent as the weights.
-    fitted_predictions, positivity_values, predictions = (
+    fitted_predictions, positivity_losses, predictions = (
         t.numpy() for t in tf.function(evaluate, jit_compile=jit_compile)()
     )
     chi2_tr, chi2_vl = layout.chi2(fitted_predictions)
-    passes = positivity_passes(positivity_values, settings.positivity_threshold)
+    passes = positivity_passes(positivity_losses, settings.positivity_threshold)
+    history = outcome.history
     if len(stacked) != len(replicas):
         model = model.single_replica(0)
+        history = history.select(range(len(replicas)))
     results = []
     for k, replica in enumerate(replicas):
         exp = experimental_chi2(problem, predictions[k])
-        n_tr = int(layout.n_training[k])
         results.append(
             ReplicaResult(
                 replica=int(replica),
@@ -139,7 +190,7 @@ def train_replicas(
                 best_epoch=int(outcome.best_epoch[k]),
                 last_epoch=int(outcome.last_epoch[k]),
                 chi2_tr=float(chi2_tr[k]),
-                n_tr=n_tr,
+                n_tr=int(layout.n_training[k]),
                 chi2_vl=float(chi2_vl[k]),
                 n_vl=int(layout.n_validation[k]),
                 chi2_exp={name: c.chi2 for name, c in exp.items()},
@@ -147,7 +198,6 @@ def train_replicas(
                 chi2_exp_total=float(sum(c.chi2 for c in exp.values())),
                 ndata_exp_total=int(sum(c.ndata for c in exp.values())),
                 positivity=POS_PASS if passes[k] else POS_VETO,
-                threshold_veto=not bool(chi2_tr[k] <= settings.threshold_chi2 * max(n_tr, 1)),
                 seeds=_replica_seeds(problem, replica, model.replica_seeds[k]),
             )
         )
@@ -170,4 +220,4 @@ def train_replicas(
         intra_op_threads=threading.get_intra_op_parallelism_threads(),
         inter_op_threads=threading.get_inter_op_parallelism_threads(),
     )
-    return TrainedBatch(model=model, result=batch, timing=timing)
+    return TrainedBatch(model=model, result=batch, history=history, timing=timing)

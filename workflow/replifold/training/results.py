@@ -27,6 +27,8 @@ class ReplicaResult:
     """One replica at its best epoch (the epoch whose weights were kept).
 
     Epochs count training steps: epoch e is evaluated with the weights after e updates.
+    ``positivity`` is n3fit's check on the kept weights: every positivity set's loss, with the
+    multiplier of the kept epoch, below ``parameters.positivity.threshold``.
     ``chi2_exp`` is per dataset against the level-1 data with the full covariance, whether
     the dataset was fitted or held out.
     """
@@ -45,7 +47,6 @@ class ReplicaResult:
     chi2_exp_total: float
     ndata_exp_total: int
     positivity: str
-    threshold_veto: bool
     seeds: ReplicaSeeds
 
     def to_json(self) -> dict[str, Any]:
