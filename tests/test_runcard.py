@@ -239,10 +239,11 @@ def test_schema_forbids_unknown_keys_everywhere():
                 yield from objects(value)
 
     def closed(node):
+        """Closed itself, or (like $defs.penalty) in every if/then branch when it is open."""
+        if node.get("additionalProperties") is False:
+            return True
         branches = [part["then"] for part in node.get("allOf", [])]
-        if branches:
-            return all(branch.get("additionalProperties") is False for branch in branches)
-        return node.get("additionalProperties") is False
+        return bool(branches) and all(branch.get("additionalProperties") is False for branch in branches)
 
     found = list(objects(load_schema()))
     assert len(found) > 15

@@ -12,7 +12,12 @@ the coordinates of the job asking for it. Derivation::
 * ``nnseed``     -> stream ``nn`` with ``(replica,)``: the network's initial weights and
   preprocessing exponents;
 * ``nnseed``     -> stream ``dropout`` with ``(replica, trial, fold)``: in-training noise;
-* ``hyperopt.seed`` -> stream ``hyperopt`` with ``(round,)``: TPE's random state of that round.
+* ``hyperopt.seed`` -> stream ``hyperopt`` with ``(round,)``: TPE's random state of that round;
+* ``imnn.simseed`` -> stream ``sim`` with ``(role, fold, index)``: simulation ``index`` of one
+  IMNN simulation set (role: training, validation, test or held out; fold: 0 for the final fit,
+  k + 1 for hyperopt fold k), so sets never share a draw and a simulation does not depend on
+  how many others are drawn with it. Seed-matched derivative simulations reuse the seed of the
+  fiducial simulation they belong to.
 
 A replica's seeds only name the replica itself, never its batch, the number of replicas
 beside it, or the job that trains it, so replica 7 is the same replica in a batch of 1 or of
@@ -33,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-STREAMS = {"level1": 1, "mc": 2, "trvl": 3, "nn": 4, "dropout": 5, "hyperopt": 6, "global": 7}
+STREAMS = {"level1": 1, "mc": 2, "trvl": 3, "nn": 4, "dropout": 5, "hyperopt": 6, "global": 7, "sim": 8}
 MAX_SEED = 2**32 - 1
 
 
@@ -76,6 +81,11 @@ def dropout_seed(nnseed: int, replica: int, trial: int = -1, fold: int = -1) -> 
 
 def hyperopt_seed(seed: int, round_: int) -> int:
     return derive_seed(seed, "hyperopt", round_)
+
+
+def sim_seed(simseed: int, role: int, fold: int, index: int) -> int:
+    """Seed of one IMNN simulation (``fold`` -1 is the final fit's sets, k a hyperopt fold's)."""
+    return derive_seed(simseed, "sim", role, fold + 1, index)
 
 
 def job_seed(nnseed: int, trial: int = -1, fold: int = -1, batch_first_replica: int = 0) -> int:

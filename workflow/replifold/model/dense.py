@@ -49,10 +49,13 @@ class MultiDense(keras.layers.Layer):
         )
         self.bias = self.add_weight(shape=(self.replicas, self.units), initializer="zeros", name="bias")
 
-    def call(self, inputs):
+    def pre_activation(self, inputs):
+        """The affine part ``inputs @ kernel + bias``; forward-mode derivatives need it apart."""
         # For the first layer matmul broadcasts the shared (N, in) input against (R, in, out).
-        outputs = keras.ops.matmul(inputs, self.kernel) + self.bias[:, None, :]
-        return self.activation(outputs)
+        return keras.ops.matmul(inputs, self.kernel) + self.bias[:, None, :]
+
+    def call(self, inputs):
+        return self.activation(self.pre_activation(inputs))
 
     def compute_output_shape(self, input_shape):
         points = input_shape[0] if self.first_layer else input_shape[1]

@@ -11,6 +11,7 @@ from typing import Any
 
 from replifold.closure.catalogue import dataset_names, positivity_names
 from replifold.errors import RuncardError, format_key_path, nearest
+from replifold.imnn.checks import check_imnn
 
 EVOL_FLAVOURS: tuple[str, ...] = ("sng", "g", "v", "v3", "v8", "t3", "t8", "t15")
 
@@ -25,8 +26,21 @@ _MIN_MAX_PAIRS: tuple[tuple[str, str, str], ...] = (
 
 def check_consistency(runcard: dict[str, Any], source: str | None = None) -> None:
     """Raise a ``RuncardError`` for the first cross-key problem of an expanded, schema-valid runcard."""
-    for check in (_xgrid, _datasets, _positivity, _basis, _network, _replicas, _kfold, _hyperscan, _hyperopt):
+    if runcard.get("problem") == "imnn":
+        for check in (_replicas, _hyperscan, check_imnn):
+            check(runcard, source)
+        return
+    for check in (_pdf_problem, _xgrid, _datasets, _positivity, _basis, _network, _replicas, _kfold, _hyperscan, _hyperopt):
         check(runcard, source)
+
+
+def _pdf_problem(runcard: dict, source: str | None) -> None:
+    if runcard.get("problem") == "dis":
+        raise _fail(["problem"], "the 'dis' problem is not available in this version", source,
+                    found="dis", allowed="closure or imnn")
+    if "imnn" in runcard:
+        raise _fail(["imnn"], "the imnn section belongs to 'problem: imnn'", source,
+                    allowed="problem: imnn (and no PDF sections), or remove the imnn section")
 
 
 def _fail(path: Sequence[str | int], problem: str, source: str | None, **details: Any) -> RuncardError:
