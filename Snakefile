@@ -23,6 +23,7 @@ report: "rules/report/workflow.rst"
 
 include: "rules/common.smk"
 include: "rules/setup.smk"
+include: "rules/simulate.smk"
 include: "rules/hyperopt.smk"
 include: "rules/fit.smk"
 include: "rules/report.smk"

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from replifold.errors import UserError
+from replifold.imnn.results import REPLICA_FILES as IMNN_REPLICA_FILES
+from replifold.imnn.stages import hyperopt_folds, is_imnn
 from replifold.runcard import expand_runcard, fit_name, load_runcard
 
 RESULTS = config["results"]
@@ -40,6 +42,7 @@ class Fit:
     threads: int
     engine: str = "files"  # hyperopt.engine: files (rounds of jobs) or mongo (a driver and workers)
     workers: int = 0  # hyperopt.workers of the mongo engine
+    problem: str = "closure"  # the runcard's problem; imnn fits add the simulate stage
 
     @property
     def dir(self) -> str:
@@ -67,6 +70,15 @@ class Fit:
     def replicas(self) -> tuple[int, ...]:
         return tuple(r for batch in self.batches for r in batch.replicas)
 
+    @property
+    def imnn(self) -> bool:
+        return self.problem == "imnn"
+
+    @property
+    def replica_outputs(self) -> tuple[str, ...]:
+        """What `replifold split` writes per replica."""
+        return IMNN_REPLICA_FILES if self.imnn else ("weights.h5", "grid.npz", "fit.json")
+
 
 def _locate(runcard: str) -> str:
     """Relative runcards are looked up in the working directory, then beside the Snakefile."""
@@ -89,13 +101,14 @@ def _plan(runcard: str) -> Fit:
         runcard=path,
         rounds=scan["rounds"] if scan else 0,
         trials_per_round=scan["trials_per_round"] if scan else 0,
-        folds=len(card["kfold"]["partitions"]) if scan else 0,
+        folds=(hyperopt_folds(card) if is_imnn(card) else len(card["kfold"]["partitions"])) if scan else 0,
         batches=tuple(
             Batch(b, tuple(range(r, min(r + size, card["replicas"] + 1)))) for b, r in enumerate(first)
         ),
         threads=max(card["parallelism"]["intra_op_threads"], card["parallelism"]["inter_op_threads"]),
         engine=scan.get("engine", "files") if scan else "files",
         workers=scan.get("workers", 1) if scan else 0,
+        problem=card["problem"],
     )
 
 
@@ -135,6 +148,18 @@ def fit_threads(wildcards) -> int:
 
 def replica_files(fit: Fit, name: str) -> list[str]:
     return [fit.path("fit", f"replica_{r}", name) for r in fit.replicas]
+
+
+def get_replica_outputs(wildcards) -> list[str]:
+    """Every per-replica file `replifold split` writes (postfit and the report judge them)."""
+    fit = FITS[wildcards.fit]
+    return [path for name in fit.replica_outputs for path in replica_files(fit, name)]
+
+
+def get_simulations(wildcards) -> list[str]:
+    """An imnn fit's training jobs read the simulations `replifold simulate` wrote; PDF fits have none."""
+    fit = FITS[wildcards.fit]
+    return [fit.path("simulations")] if fit.imnn else []
 
 
 def hyperloss_files(fit: Fit, rounds: range) -> list[str]:

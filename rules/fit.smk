@@ -3,6 +3,7 @@ rule fit_batch:
     input:
         runcard=fit_path("runcard.yml"),
         data=fit_path("data"),
+        simulations=get_simulations,
         scan=scan_store,
     output:
         weights=fit_path("fit", "batch{batch}", "weights.h5"),
@@ -41,11 +42,7 @@ for _fit in FITS.values():
                 _fit.path("fit", f"batch{_batch.index}", "model.json"),
                 _fit.path("fit", f"batch{_batch.index}", "result.json"),
             output:
-                [
-                    _fit.path("fit", f"replica_{r}", name)
-                    for r in _batch.replicas
-                    for name in ("weights.h5", "grid.npz", "fit.json")
-                ],
+                [_fit.path("fit", f"replica_{r}", name) for r in _batch.replicas for name in _fit.replica_outputs],
             params:
                 batch_dir=lambda wildcards, input: os.path.dirname(input[0]),
                 out_dir=lambda wildcards, output: os.path.dirname(os.path.dirname(output[0])),
@@ -67,8 +64,7 @@ rule postfit:
     """Select replicas: veto chi2 above threshold, positivity violations and outliers."""
     input:
         runcard=fit_path("runcard.yml"),
-        fits=lambda wildcards: replica_files(FITS[wildcards.fit], "fit.json"),
-        grids=lambda wildcards: replica_files(FITS[wildcards.fit], "grid.npz"),
+        replicas=get_replica_outputs,
     output:
         selected=fit_path("postfit", "selected.json"),
         veto=fit_path("postfit", "veto.json"),

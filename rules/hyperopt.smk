@@ -26,6 +26,7 @@ rule train_fold:
     input:
         runcard=fit_path("runcard.yml"),
         data=fit_path("data"),
+        simulations=get_simulations,
         round=lambda wildcards: FITS[wildcards.fit].path(
             "hyperopt", f"round{FITS[wildcards.fit].round_of(int(wildcards.trial))}.json"
         ),

@@ -6,8 +6,7 @@ rule report:
         scan=scan_store,
         postfit=fit_path("postfit", "selected.json"),
         veto=fit_path("postfit", "veto.json"),
-        fits=lambda wildcards: replica_files(FITS[wildcards.fit], "fit.json"),
-        grids=lambda wildcards: replica_files(FITS[wildcards.fit], "grid.npz"),
+        replicas=get_replica_outputs,
     output:
         html=fit_path("report", "index.html"),
         figures=report(

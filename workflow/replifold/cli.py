@@ -17,6 +17,7 @@ from replifold.errors import UserError
 
 VERBS: dict[str, tuple[str, str]] = {
     "setup": ("replifold.commands.setup", "expand and validate a runcard and generate its closure-test data"),
+    "simulate": ("replifold.commands.simulate", "write the seeded simulation sets of an imnn fit (npy or TFRecords)"),
     "fit": ("replifold.commands.fit", "train a batch of replicas stacked in one model"),
     "split": ("replifold.commands.split", "split a trained batch into per-replica outputs"),
     "suggest": ("replifold.commands.suggest", "propose the hyperparameters of one hyperopt round"),

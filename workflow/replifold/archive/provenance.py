@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from replifold import seeding
+from replifold.imnn.provenance import imnn_seeds
 from replifold.io import read_json
 
 PACKAGES = ("replifold", "tensorflow", "keras", "numpy", "hyperopt", "h5py", "snakemake", "matplotlib", "pyyaml", "jsonschema")
@@ -42,6 +43,8 @@ def batch_layout(runcard: dict[str, Any]) -> list[list[int]]:
 
 
 def seeds(fit_dir: Path, runcard: dict[str, Any]) -> dict[str, Any]:
+    if runcard.get("problem") == "imnn":
+        return imnn_seeds(fit_dir, runcard, batch_layout(runcard))
     nnseed = int(runcard["nnseed"])
     scan = runcard.get("hyperopt")
     out: dict[str, Any] = {

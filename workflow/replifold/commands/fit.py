@@ -50,11 +50,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     replicas = parse_replicas(args.replicas)
     from replifold import seeding
+    from replifold.imnn.stages import fit as fit_imnn
+    from replifold.imnn.stages import is_imnn
     from replifold.io import read_json, write_json
     from replifold.problem import load_problem
     from replifold.runcard import expand_runcard, load_runcard
 
     runcard = expand_runcard(load_runcard(args.runcard), source=str(args.runcard))
+    if is_imnn(runcard):
+        failed = fit_imnn(runcard, args.data_dir, replicas, args.params, args.outdir)
+        if failed:
+            print(f"replifold fit: replicas {failed} diverged (non-finite loss or det F) and are recorded as failed")
+        return 0
     if args.params is not None:
         from replifold.hyperopt.space import apply_params
 

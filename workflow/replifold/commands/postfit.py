@@ -20,6 +20,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from replifold.imnn.stages import is_imnn
+    from replifold.imnn.stages import postfit as postfit_imnn
     from replifold.io import write_json
     from replifold.postfit.replicas import load_replicas
     from replifold.postfit.selection import PostfitSettings, select, selection_json, veto_json
@@ -29,6 +31,9 @@ def run(args: argparse.Namespace) -> int:
     if not runcard_path.is_file():
         raise UserError(f"{args.fit_dir} is not a fit directory (no runcard.yml); run 'replifold setup' first")
     runcard = expand_runcard(load_runcard(runcard_path), source=str(runcard_path))
+    if is_imnn(runcard):
+        print(postfit_imnn(args.fit_dir, runcard))
+        return 0
     replicas = load_replicas(args.fit_dir, range(1, runcard["replicas"] + 1))
     selection = select(replicas, PostfitSettings.from_runcard(runcard))
     out = args.fit_dir / "postfit"

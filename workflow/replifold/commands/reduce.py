@@ -14,6 +14,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from replifold.imnn.stages import is_imnn_fit
+
+    if is_imnn_fit(args.fit_dir):
+        from replifold.imnn.stages import reduce
+
+        print(reduce(args.fit_dir, args.trial))
+        return 0
     from replifold.hyperopt.context import ScanContext
     from replifold.hyperopt.foldresult import FoldResult
     from replifold.hyperopt.hyperloss import trial_loss

@@ -32,6 +32,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from replifold.closure.generate import write_problem
+    from replifold.imnn.stages import is_imnn, write_setup
     from replifold.runcard import dump_runcard, expand_runcard, fit_name, load_runcard, runcard_sha256
 
     expanded = expand_runcard(load_runcard(args.runcard), source=str(args.runcard))
@@ -55,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
 
     atomic_write_text(outdir / HASH_NAME, f"{digest}  {RUNCARD_NAME}\n")
     atomic_write_text(outdir / RUNCARD_NAME, text)
+    if is_imnn(expanded):  # no closure data: the problem's description, simulations come from 'replifold simulate'
+        print(f"fit {fit_name(args.runcard)}: {write_setup(expanded, outdir / DATA_NAME)}")
+        return 0
     write_problem(expanded, outdir / DATA_NAME)
     _print_summary(fit_name(args.runcard), expanded, outdir)
     return 0

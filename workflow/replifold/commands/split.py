@@ -27,7 +27,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from replifold.commands.fit import RESULT_NAME
+    from replifold.imnn.outputs import is_imnn_batch
     from replifold.io import read_json
+
+    if is_imnn_batch(args.batch_dir):
+        from replifold.imnn.stages import split
+
+        split(args.batch_dir, args.outdir)
+        return 0
 
     result_path = args.batch_dir / RESULT_NAME
     if not result_path.is_file():

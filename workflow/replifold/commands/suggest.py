@@ -17,6 +17,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from replifold.imnn.stages import is_imnn_fit
+
+    if is_imnn_fit(args.fit_dir):
+        from replifold.imnn.stages import suggest
+
+        print(suggest(args.fit_dir, args.round_))
+        return 0
     from replifold.hyperopt.context import ScanContext
     from replifold.hyperopt.records import write_round
     from replifold.hyperopt.suggest import suggest_round

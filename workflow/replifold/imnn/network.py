@@ -6,6 +6,12 @@ that the summaries can take any value (the regularisation, not the activation, f
 scale). Replica i's dense layer l is seeded with ``dense_seed(nn_seed(nnseed, replica), l)``,
 as a PDF replica's, so a replica starts from the same weights alone or stacked.
 
+The simulations are tiled to ``(R, N, input_size)`` before the first layer. MultiDense would
+broadcast the shared input against the ``(R, in, out)`` kernel, but XLA then compiles that dot
+differently for different R in some shapes (for 100 x 10 inputs and 16 units, R = 3 and 4 gave
+other last bits than R = 2), which would make a replica depend on how many share its batch; a
+batched matmul over tiled inputs gave the same bits for every R >= 2 tried.
+
 ``summaries_and_tangents`` carries tangents through the layers by hand (forward-mode
 differentiation): ``dz = t @ kernel`` and ``t' = act'(z) dz``. TensorFlow's
 ``ForwardAccumulator`` computes the same numbers, but under a gradient tape inside an
@@ -81,9 +87,13 @@ class StackedSummaries(keras.Model):
     def replica_variables(self) -> list:
         return [v for layer in self.dense_layers for v in (layer.kernel, layer.bias)]
 
+    def _tiled(self, inputs):
+        """``(N, k)`` shared by every replica -> ``(R, N, k)`` (see the module docstring)."""
+        return tf.broadcast_to(inputs[None], [self.replicas, *inputs.shape])
+
     def call(self, inputs, training=None):
         """Summaries ``(R, N, n_summaries)`` of simulations ``(N, input_size)``."""
-        hidden = inputs
+        hidden = self._tiled(inputs)
         for layer in self.dense_layers:
             hidden = layer(hidden)
         return hidden
@@ -94,9 +104,9 @@ class StackedSummaries(keras.Model):
         ``tangents[n, :, a]`` is ``dd_n/dtheta_a``, so the second output is ``dx_n/dtheta_a``.
         """
         points, params = inputs.shape[0], tangents.shape[-1]
-        hidden = inputs
-        # (N * p, input_size): each simulation's p tangents as rows, for the same matmul as the data.
-        tangent = tf.reshape(tf.transpose(tangents, [0, 2, 1]), [points * params, self.input_size])
+        hidden = self._tiled(inputs)
+        # (R, N * p, input_size): each simulation's p tangents as rows, for the same matmul as the data.
+        tangent = self._tiled(tf.reshape(tf.transpose(tangents, [0, 2, 1]), [points * params, self.input_size]))
         for layer in self.dense_layers:
             affine = layer.pre_activation(hidden)
             moved = keras.ops.matmul(tangent, layer.kernel)  # (R, N * p, units)

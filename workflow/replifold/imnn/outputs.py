@@ -33,13 +33,15 @@ def is_imnn_batch(batch_dir: Path) -> bool:
     return description.is_file() and read_json(description).get("problem") == PROBLEM
 
 
-def save_batch(trained: TrainedImnn, outdir: Path, replicas: list[int], timing_name: str = TIMING_NAME) -> None:
+def save_batch(trained: TrainedImnn, outdir: Path, replicas: list[int], timing_name: str = TIMING_NAME,
+               result: dict | None = None) -> None:
+    """The batch's files; ``result`` replaces the batch result in ``result.json`` (a hyperopt fold's record)."""
     write_json(outdir / MODEL_NAME, {"problem": PROBLEM, "config": trained.model.get_config(), "replicas": replicas})
     save_weights(trained.model, outdir / WEIGHTS_NAME)
     write_npz(outdir / HISTORY_NAME, trained.history)
     write_npz(outdir / STATISTICS_NAME, trained.statistics)
     write_json(outdir / timing_name, trained.timing.to_json())
-    write_json(outdir / RESULT_NAME, trained.result.to_json())
+    write_json(outdir / RESULT_NAME, trained.result.to_json() if result is None else result)
 
 
 def load_batch_model(batch_dir: Path) -> tuple[StackedSummaries, list[int]]:

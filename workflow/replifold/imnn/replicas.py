@@ -42,6 +42,7 @@ class TrainedImnn:
     history: dict[str, np.ndarray]  # key -> (epochs_run, R)
     statistics: dict[str, np.ndarray]  # key -> (R, ...): validation statistics and held-out estimates
     timing: TrainingTiming
+    test_lndetF: np.ndarray | None = None  # (R,) ln det F on the test set, when one was given
 
 
 def build_model(settings: ImnnSettings, nnseed: int, replicas: Sequence[int]) -> StackedSummaries:
@@ -96,12 +97,14 @@ def train_imnn_replicas(
     training_set: SimulationSet,
     validation_set: SimulationSet,
     *,
+    test_set: SimulationSet | None = None,
     label: str = "fit",
     jit_compile: bool = True,
     min_stack: int = MIN_STACK,
 ) -> TrainedImnn:
-    """Train ``replicas`` stacked on ``training_set``, stopping on ``validation_set``; the process
-    state must already be seeded (``seeding.set_initial_state``)."""
+    """Train ``replicas`` stacked on ``training_set``, stopping on ``validation_set`` (and measure
+    the kept weights on ``test_set``); the process state must already be seeded
+    (``seeding.set_initial_state``)."""
     replicas = [int(r) for r in replicas]
     stacked = replicas * min_stack if len(replicas) < min_stack else replicas
     model = build_model(settings, nnseed, stacked)
@@ -113,6 +116,9 @@ def train_imnn_replicas(
 
     kept = {key: np.asarray(value, dtype=np.float64) for key, value in aggregator.statistics(validation).items()}
     trained_kept = {key: np.asarray(value, dtype=np.float64) for key, value in aggregator.statistics(training).items()}
+    tested = None
+    if test_set is not None:
+        tested = np.asarray(aggregator.statistics(set_streams(settings, test_set, simulations))["lndetF"], dtype=np.float64)
     theta, held_out = _held_out(aggregator, simulations)
     statistics = {key: kept[key] for key in STATISTICS_KEYS}
     estimates, errors = _estimates(settings, statistics, held_out)
@@ -144,6 +150,7 @@ def train_imnn_replicas(
         history={key: values[:, :count] for key, values in outcome.history.items()},
         statistics={key: values[:count] for key, values in statistics.items()},
         timing=_timing(outcome, count),
+        test_lndetF=None if tested is None else tested[:count],
     )
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from replifold.imnn import records
 from replifold.imnn.sets import SimulationSet, blocks, held_out
 from replifold.imnn.settings import ImnnSettings
-from replifold.io import sha256_bytes, write_json, write_npz
+from replifold.io import jsonable, sha256_bytes, write_json, write_npz
 
 MB = 1 << 20
 
@@ -170,7 +170,7 @@ def write_simulations(settings: ImnnSettings, sets: list[SimulationSet], root: P
     """Every set, the held-out draws and ``index.json`` into the (new, empty) folder ``root``; the index."""
     theta, data = held_out(settings)
     write_npz(root / records.HELD_OUT_NAME, {"theta": theta, "data": data})
-    index = {
+    index = jsonable({
         "format": settings.input.source,
         "record_size_mb": settings.input.record_size_mb if settings.input.source == "tfrecords" else None,
         "simulator": settings.simulator.describe(),
@@ -181,6 +181,6 @@ def write_simulations(settings: ImnnSettings, sets: list[SimulationSet], root: P
         "sets": {s.name: write_set(settings, s, root) for s in sets},
         "held_out": {"points": len(theta), "simulations": settings.held_out_simulations,
                      "sha256": sha256_bytes((root / records.HELD_OUT_NAME).read_bytes())},
-    }
+    })
     write_json(root / records.INDEX_NAME, index)
     return index

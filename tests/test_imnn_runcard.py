@@ -1,0 +1,153 @@
+"""The imnn runcard contract: problem selection, defaults, and one clear message per mistake (issue 17)."""
+
+from __future__ import annotations
+
+import pytest
+
+from replifold import cli
+from replifold.imnn.settings import ImnnSettings, regularisation_rate
+from replifold.imnn.simulators import SIMULATORS
+from replifold.runcard import dump_runcard, expand_runcard, load_runcard, parse_runcard
+from replifold.runcard.schema import load_schema
+
+
+def set_(path, value):
+    def mutate(card):
+        node = card
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = value
+
+    return mutate
+
+
+def delete(path):
+    def mutate(card):
+        node = card
+        for part in path[:-1]:
+            node = node[part]
+        del node[path[-1]]
+
+    return mutate
+
+
+MALFORMED = {
+    "simulator typo": (set_(("imnn", "simulator"), {"name": "gausian"}),
+                       ("'imnn.simulator.name'", "unknown value", "did you mean: 'gaussian'")),
+    "setting of another simulator": (set_(("imnn", "simulator"), {"name": "gaussian", "dof": 3}),
+                                     ("'imnn.simulator.dof'", "unknown key")),
+    "missing imnn section": (delete(("imnn",)), ("'imnn'", "missing required key", "a mapping with keys: simseed")),
+    "missing simseed": (delete(("imnn", "simseed")), ("'imnn.simseed'", "missing required key")),
+    "PDF section in an imnn runcard": (set_(("mcseed",), 3), ("'mcseed'", "belongs to the PDF problems")),
+    "PDF kfold in an imnn runcard": (set_(("kfold",), {"partitions": [{"datasets": ["DIS_NC_P"]}]}),
+                                     ("'kfold'", "belongs to the PDF problems", "imnn.kfold")),
+    "unknown source": (set_(("imnn", "input", "source"), "tfrecord"),
+                       ("'imnn.input.source'", "did you mean: 'tfrecords'")),
+    "record size too large": (set_(("imnn", "input", "record_size_mb"), 1.0e5),
+                              ("'imnn.input.record_size_mb'", "out of range", "<= 10000")),
+    "n_d above n_s": (set_(("imnn", "n_d"), 4000), ("'imnn.n_d'", "the first n_d fiducial ones", "<= n_s = 2000")),
+    "chunk does not divide": (set_(("imnn", "n_per_device"), 300),
+                              ("'imnn.n_per_device'", "does not divide n_d = 2000", "a common divisor")),
+    "too few summaries": (set_(("imnn", "n_summaries"), 1), ("'imnn.n_summaries'", "det F would be 0", ">= 2")),
+    "numerical without dtheta": (set_(("imnn", "derivatives"), "numerical"), ("'imnn.dtheta'", "missing required key")),
+    "dtheta of wrong length": (lambda card: card["imnn"].update(derivatives="numerical", dtheta=[0.1]),
+                               ("'imnn.dtheta'", "one step per parameter (mean, variance)")),
+    "dtheta leaves the parameter space": (lambda card: card["imnn"].update(derivatives="numerical", dtheta=[0.1, 3.0]),
+                                          ("'imnn.dtheta[1]'", "the variance must be positive")),
+    "theta_fid of wrong length": (set_(("imnn", "theta_fid"), [0.0]), ("'imnn.theta_fid'", "has 2 parameters")),
+    "negative variance": (set_(("imnn", "theta_fid"), [0.0, -1.0]), ("'imnn.theta_fid'", "variance must be positive")),
+    "held-out point outside": (set_(("imnn", "held_out", "theta"), [[0.0, 1.0], [0.0, 0.0]]),
+                               ("'imnn.held_out.theta[1]'", "variance must be positive")),
+    "no regularisation rate": (set_(("imnn", "regularisation"), {"lambda": 20.0, "epsilon": 0.5}),
+                               ("'imnn.regularisation.epsilon'", "no positive rate alpha")),
+    "activations and layers differ": (set_(("imnn", "network", "activation_per_layer"), ["elu"]),
+                                      ("'imnn.network.activation_per_layer'", "1 activations for 2 layers")),
+    "too many layers": (set_(("imnn", "network", "nodes_per_layer"), [8] * 33),
+                        ("'imnn.network.nodes_per_layer'", "wrong number of entries (33)")),
+    "mongo engine": (set_(("hyperopt", "engine"), "mongo"), ("'hyperopt.engine'", "files engine only")),
+    "dropout scan": (set_(("hyperscan_config", "architecture"), {"n_layers": [2, 3], "min_units": 8, "max_units": 32,
+                                                                "max_drop": 0.2}),
+                     ("'hyperscan_config.architecture.max_drop'", "without dropout")),
+    "epochs above the maximum": (set_(("imnn", "epochs"), 2_000_000), ("'imnn.epochs'", "<= 1000000")),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED), ids=list(MALFORMED))
+def test_malformed_imnn_runcard_exits_2_naming_the_key(case, imnn_runcard, write_runcard, tmp_path, capsys):
+    mutation, fragments = MALFORMED[case]
+    mutation(imnn_runcard)
+    path = write_runcard(imnn_runcard)
+
+    status = cli.main(["setup", str(path), "-o", str(tmp_path / "out")])
+
+    stderr = capsys.readouterr().err
+    assert status == 2
+    assert stderr.startswith(f"replifold setup: error: {path}: invalid runcard at ")
+    for fragment in fragments:
+        assert fragment in stderr, stderr
+    assert "Traceback" not in stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_imnn_section_in_a_closure_runcard_is_an_error(quick_runcard, imnn_runcard, write_runcard, tmp_path, capsys):
+    quick_runcard["imnn"] = imnn_runcard["imnn"]
+    assert cli.main(["setup", str(write_runcard(quick_runcard)), "-o", str(tmp_path / "out")]) == 2
+    assert "'imnn': the imnn section belongs to 'problem: imnn'" in capsys.readouterr().err
+
+
+def test_dis_problem_is_not_available_yet(quick_runcard, write_runcard, tmp_path, capsys):
+    quick_runcard["problem"] = "dis"
+    assert cli.main(["setup", str(write_runcard(quick_runcard)), "-o", str(tmp_path / "out")]) == 2
+    assert "'problem': the 'dis' problem is not available" in capsys.readouterr().err
+
+
+def test_pdf_runcards_default_to_the_closure_problem_and_keep_their_defaults(quick_runcard):
+    del quick_runcard["positivity"], quick_runcard["genrep"]
+    expanded = expand_runcard(quick_runcard)
+    assert expanded["problem"] == "closure"
+    assert expanded["positivity"] == {"posdatasets": []} and expanded["genrep"] is True
+    assert expanded["postfit"] == {"arclength_nsigma": 4.0, "integrability_nsigma": 4.0}
+    assert "imnn" not in expanded
+
+
+def test_imnn_defaults_are_filled_and_pdf_sections_stay_out(imnn_runcard):
+    for key in ("regularisation", "input", "held_out", "kfold", "derivatives", "min_epochs"):
+        imnn_runcard["imnn"].pop(key)
+    expanded = expand_runcard(imnn_runcard)
+    section = expanded["imnn"]
+    assert section["regularisation"] == {"lambda": 10.0, "epsilon": 0.1}
+    assert section["input"] == {"source": "memory", "record_size_mb": 200, "cache": False, "prefetch": True}
+    assert section["derivatives"] == "gradient" and section["min_epochs"] == 0
+    assert section["held_out"] == {"simulations": 5}
+    assert section["kfold"] == {"folds": 2, "replica_statistic": "average", "fold_statistic": "average"}
+    assert section["postfit"] == {"detf_ratio": 0.5}
+    assert section["simulator"] == {"name": "gaussian", "n_data": 10}
+    assert not {"closure", "positivity", "genrep", "postfit", "parameters", "mcseed"} & set(expanded)
+    assert expand_runcard(parse_runcard(dump_runcard(expanded), "again")) == expanded
+
+
+def test_shipped_imnn_runcard_expands_to_settings(imnn_runcard_path):
+    settings = ImnnSettings.from_runcard(expand_runcard(load_runcard(imnn_runcard_path)))
+    assert settings.simulator.name == "gaussian" and settings.simulator.n_data == 10
+    assert settings.theta_fid.tolist() == [0.0, 1.0]
+    assert settings.simulator.fisher(settings.theta_fid).tolist() == [[10.0, 0.0], [0.0, 5.0]]
+    assert settings.held_out_theta.shape == (3, 2)
+
+
+def test_schema_lists_every_simulator_of_the_registry():
+    schema = load_schema()["$defs"]["simulator"]
+    assert schema["properties"]["name"]["enum"] == list(SIMULATORS)
+    branches = {part["if"]["properties"]["name"]["const"] for part in schema["allOf"]}
+    assert branches == set(SIMULATORS)
+
+
+@pytest.mark.parametrize(("coupling", "closeness"), [(10.0, 0.1), (5.0, 0.01), (100.0, 0.001)])
+def test_regularisation_rate_meets_the_closeness_condition(coupling, closeness):
+    """exp(-alpha epsilon) = epsilon (lambda - 1) + epsilon^2 / (1 + epsilon), with alpha > 0."""
+    alpha = regularisation_rate(coupling, closeness)
+    assert alpha > 0
+    import math
+
+    assert math.exp(-alpha * closeness) == pytest.approx(closeness * (coupling - 1) + closeness**2 / (1 + closeness))
+    with pytest.raises(ValueError):
+        regularisation_rate(20.0, 0.5)
