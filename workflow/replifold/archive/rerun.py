@@ -3,7 +3,9 @@
 The rerun goes through the same ``replifold`` verbs the workflow ran, in a fresh process
 (TensorFlow's thread pools and seeds are set once per process), on the archived runcard,
 data and trial parameters. A replica is retrained with its whole original batch, since
-only the same batch layout promises identical bits.
+only the same batch layout promises identical bits. An imnn archive holds no simulations
+(they are reproducible and can be large): they are simulated again first, from the archived
+runcard's seeds, and every retrained result records the hash of their index.
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from replifold.errors import UserError
+from replifold.imnn.results import HISTORY_NAME, STATISTICS_NAME
+from replifold.imnn.results import REPLICA_FILES as IMNN_REPLICA_FILES
+from replifold.imnn.stages import is_imnn_fit
 from replifold.io import read_json
 
 _TARGET = re.compile(r"^(?:fold:(\d+):(\d+)|replica:(\d+))$")
 FOLD_FILES = ("result.json", "weights.h5", "model.json")
 BATCH_FILES = ("result.json", "weights.h5", "model.json")
 REPLICA_FILES = ("fit.json", "grid.npz", "weights.h5")
+IMNN_BATCH_EXTRA = (HISTORY_NAME, STATISTICS_NAME)
 
 
 @dataclass(frozen=True)
@@ -74,14 +80,20 @@ def _compare(members: dict[str, bytes], root: str, rerun_dir: Path, archived_dir
     return problems
 
 
+def _simulations(fit_dir: Path) -> str | None:
+    """Simulate an imnn fit's sets again (nothing to do for PDF fits); the failure, if any."""
+    return _replifold("simulate", fit_dir) if is_imnn_fit(fit_dir) else None
+
+
 def rerun_fold(members: dict[str, bytes], root: str, fit_dir: Path, trial: int, fold: int) -> list[str]:
     fold_dir = Path("hyperopt", f"trial{trial}", f"fold{fold}")
-    for name in FOLD_FILES:
+    names = FOLD_FILES + (IMNN_BATCH_EXTRA if is_imnn_fit(fit_dir) else ())
+    for name in names:
         (fit_dir / fold_dir / name).unlink(missing_ok=True)
-    failure = _replifold("train-fold", fit_dir, "--trial", trial, "--fold", fold)
+    failure = _simulations(fit_dir) or _replifold("train-fold", fit_dir, "--trial", trial, "--fold", fold)
     if failure:
         return [failure]
-    return _compare(members, root, fit_dir / fold_dir, fold_dir.as_posix(), FOLD_FILES)
+    return _compare(members, root, fit_dir / fold_dir, fold_dir.as_posix(), names)
 
 
 def _batch_of(fit_dir: Path, replica: int) -> tuple[str, list[int]]:
@@ -98,11 +110,14 @@ def rerun_replica(members: dict[str, bytes], root: str, fit_dir: Path, replica: 
     params = ["--params", best] if best.is_file() else []
     batch_dir, split_dir = workdir / "rerun" / batch, workdir / "rerun" / "fit"
     replica_list = ",".join(map(str, replicas))
-    failure = _replifold(
+    failure = _simulations(fit_dir) or _replifold(
         "fit", fit_dir / "runcard.yml", fit_dir / "data", "--replicas", replica_list, *params, "-o", batch_dir
     ) or _replifold("split", batch_dir, "-o", split_dir)
     if failure:
         return [failure]
-    return _compare(members, root, batch_dir, f"fit/{batch}", BATCH_FILES) + _compare(
-        members, root, split_dir / f"replica_{replica}", f"fit/replica_{replica}", REPLICA_FILES
+    imnn = is_imnn_fit(fit_dir)
+    batch_files = BATCH_FILES + (IMNN_BATCH_EXTRA if imnn else ())
+    return _compare(members, root, batch_dir, f"fit/{batch}", batch_files) + _compare(
+        members, root, split_dir / f"replica_{replica}", f"fit/replica_{replica}",
+        IMNN_REPLICA_FILES if imnn else REPLICA_FILES,
     )

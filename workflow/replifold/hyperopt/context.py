@@ -20,14 +20,19 @@ class ScanContext:
     kfold: KfoldSettings
     space: SearchSpace
 
-    @classmethod
-    def load(cls, fit_dir: Path) -> ScanContext:
+    @staticmethod
+    def read(fit_dir: Path) -> tuple[ScanLayout, dict[str, Any]]:
+        """The fit directory's layout and expanded runcard."""
         from replifold.runcard import expand_runcard, load_runcard
 
         layout = ScanLayout(Path(fit_dir))
         if not layout.runcard.is_file():
             raise UserError(f"{fit_dir} is not a fit directory (no runcard.yml); run 'replifold setup' first")
-        runcard = expand_runcard(load_runcard(layout.runcard), source=str(layout.runcard))
+        return layout, expand_runcard(load_runcard(layout.runcard), source=str(layout.runcard))
+
+    @classmethod
+    def load(cls, fit_dir: Path) -> ScanContext:
+        layout, runcard = cls.read(fit_dir)
         return cls(
             layout,
             runcard,

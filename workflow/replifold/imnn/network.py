@@ -22,16 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
 from replifold.backend import keras, tf
 from replifold.imnn.settings import OUTPUT_ACTIVATION
 from replifold.model.dense import MultiDense
 from replifold.model.replica_seeds import dense_seed
+from replifold.model.stacking import ReplicaStack
 
 
 @keras.saving.register_keras_serializable(package="replifold")
-class StackedSummaries(keras.Model):
+class StackedSummaries(ReplicaStack, keras.Model):
     """Variables, in order: for each dense layer its kernel ``(R, in, out)`` then bias ``(R, out)``."""
 
     def __init__(
@@ -76,14 +75,6 @@ class StackedSummaries(keras.Model):
         self.built = True
 
     @property
-    def replicas(self) -> int:
-        return len(self._replica_seeds)
-
-    @property
-    def replica_seeds(self) -> tuple[int, ...]:
-        return self._replica_seeds
-
-    @property
     def replica_variables(self) -> list:
         return [v for layer in self.dense_layers for v in (layer.kernel, layer.bias)]
 
@@ -119,16 +110,6 @@ class StackedSummaries(keras.Model):
                 [self.replicas, points * params, layer.units],
             )
         return hidden, tf.reshape(tangent, [self.replicas, points, params, self.n_summaries])
-
-    def replica_weights(self, i: int) -> list[np.ndarray]:
-        """Replica i's slice of every variable, in the order of ``replica_variables``."""
-        return [np.array(v.numpy()[i]) for v in self.replica_variables]
-
-    def set_replica_weights(self, i: int, weights: Sequence[np.ndarray]) -> None:
-        for variable, value in zip(self.replica_variables, weights, strict=True):
-            stacked = np.array(variable.numpy())
-            stacked[i] = value
-            variable.assign(stacked)
 
     def single_replica(self, i: int) -> StackedSummaries:
         """A one-replica model carrying replica i's weights and seed."""

@@ -20,7 +20,7 @@ from replifold.imnn.network import StackedSummaries
 from replifold.imnn.replicas import TrainedImnn
 from replifold.imnn.results import HISTORY_NAME, STATISTICS_NAME, ImnnBatchResult
 from replifold.io import read_json, read_npz, write_json, write_npz
-from replifold.training.weights import MODEL_NAME, WEIGHTS_NAME, load_weights, save_weights
+from replifold.training.weights import MODEL_NAME, WEIGHTS_NAME, load_model, save_model, save_weights
 
 RESULT_NAME = "result.json"
 TIMING_NAME = "fit.timing.json"
@@ -36,22 +36,11 @@ def is_imnn_batch(batch_dir: Path) -> bool:
 def save_batch(trained: TrainedImnn, outdir: Path, replicas: list[int], timing_name: str = TIMING_NAME,
                result: dict | None = None) -> None:
     """The batch's files; ``result`` replaces the batch result in ``result.json`` (a hyperopt fold's record)."""
-    write_json(outdir / MODEL_NAME, {"problem": PROBLEM, "config": trained.model.get_config(), "replicas": replicas})
-    save_weights(trained.model, outdir / WEIGHTS_NAME)
+    save_model(trained.model, outdir, replicas, problem=PROBLEM)
     write_npz(outdir / HISTORY_NAME, trained.history)
     write_npz(outdir / STATISTICS_NAME, trained.statistics)
     write_json(outdir / timing_name, trained.timing.to_json())
     write_json(outdir / RESULT_NAME, trained.result.to_json() if result is None else result)
-
-
-def load_batch_model(batch_dir: Path) -> tuple[StackedSummaries, list[int]]:
-    description = batch_dir / MODEL_NAME
-    if not description.is_file():
-        raise UserError(f"no trained model in {batch_dir} (missing {MODEL_NAME}); run 'replifold fit' first")
-    saved = read_json(description)
-    model = StackedSummaries.from_config(saved["config"])
-    load_weights(model, batch_dir / WEIGHTS_NAME)
-    return model, [int(r) for r in saved["replicas"]]
 
 
 def split_batch(batch_dir: Path, outdir: Path) -> list[int]:
@@ -60,7 +49,7 @@ def split_batch(batch_dir: Path, outdir: Path) -> list[int]:
     if not result_path.is_file():
         raise UserError(f"no batch result in {batch_dir} (missing {RESULT_NAME}); run 'replifold fit' first")
     result = ImnnBatchResult.from_json(read_json(result_path))
-    model, replicas = load_batch_model(batch_dir)
+    model, replicas = load_model(batch_dir, StackedSummaries)
     if replicas != [r.replica for r in result.replicas]:
         raise UserError(f"{batch_dir}: {MODEL_NAME} and {RESULT_NAME} list different replicas")
     history = read_npz(batch_dir / HISTORY_NAME)

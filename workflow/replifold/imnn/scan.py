@@ -24,9 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from replifold.errors import UserError
 from replifold.hyperopt.context import ScanContext
-from replifold.hyperopt.layout import ScanLayout, check_index
+from replifold.hyperopt.layout import check_index
 from replifold.hyperopt.records import STATUS_FAIL, STATUS_OK
 from replifold.hyperopt.settings import ScanSettings
 from replifold.hyperopt.space import search_space
@@ -82,12 +81,7 @@ class ImnnScan(ScanContext):
 
     @classmethod
     def load(cls, fit_dir: Path) -> ImnnScan:
-        from replifold.runcard import expand_runcard, load_runcard
-
-        layout = ScanLayout(Path(fit_dir))
-        if not layout.runcard.is_file():
-            raise UserError(f"{fit_dir} is not a fit directory (no runcard.yml); run 'replifold setup' first")
-        runcard = expand_runcard(load_runcard(layout.runcard), source=str(layout.runcard))
+        layout, runcard = cls.read(fit_dir)
         scan = ScanSettings.from_runcard(runcard)
         view = {"hyperscan_config": runcard["hyperscan_config"], "parameters": parameters_view(runcard["imnn"])}
         return cls(layout, runcard, scan, ImnnSettings.from_runcard(runcard).kfold, search_space(view))

@@ -18,12 +18,12 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from replifold.archive.provenance import build_provenance
-from replifold.errors import UserError
 from replifold.imnn.results import HISTORY_NAME, STATISTICS_NAME
 from replifold.io import read_json, read_npz
 from replifold.report import figures
-from replifold.report.build import Report
+from replifold.report.build import Report, scan_sections
 from replifold.report.html import image, number, page, paragraph, provenance_rows, section, table
+from replifold.report.inputs import require
 from replifold.report.scan import Trial, read_trials
 
 MAX_COVARIANCE_PANELS = 8
@@ -62,16 +62,10 @@ class ImnnReportInputs:
         return [r for r in self.replicas if r.replica in set(self.selected)]
 
 
-def _require(path: Path, step: str) -> Path:
-    if not path.is_file():
-        raise UserError(f"missing {path}; run '{step}' first")
-    return path
-
-
 def load_imnn_inputs(fit_dir: Path) -> ImnnReportInputs:
     from replifold.runcard import expand_runcard, load_runcard
 
-    runcard_path = _require(fit_dir / "runcard.yml", "replifold setup")
+    runcard_path = require(fit_dir / "runcard.yml", "replifold setup")
     runcard = expand_runcard(load_runcard(runcard_path), source=str(runcard_path))
     replicas = []
     for replica in range(1, runcard["replicas"] + 1):
@@ -79,21 +73,21 @@ def load_imnn_inputs(fit_dir: Path) -> ImnnReportInputs:
         step = "replifold split on its batch"
         replicas.append(ImnnReplica(
             replica,
-            read_json(_require(folder / "fit.json", step)),
-            read_npz(_require(folder / HISTORY_NAME, step)),
-            read_npz(_require(folder / STATISTICS_NAME, step)),
+            read_json(require(folder / "fit.json", step)),
+            read_npz(require(folder / HISTORY_NAME, step)),
+            read_npz(require(folder / STATISTICS_NAME, step)),
         ))
     trials = best = None
     if runcard.get("hyperopt"):
-        trials = read_trials(read_json(_require(fit_dir / "hyperopt" / "tries.json", f"replifold collect {fit_dir}")))
-        best = read_json(_require(fit_dir / "hyperopt" / "best.json", f"replifold collect {fit_dir}"))
+        trials = read_trials(read_json(require(fit_dir / "hyperopt" / "tries.json", f"replifold collect {fit_dir}")))
+        best = read_json(require(fit_dir / "hyperopt" / "best.json", f"replifold collect {fit_dir}"))
     return ImnnReportInputs(
         name=fit_dir.name,
         runcard=runcard,
-        meta=read_json(_require(fit_dir / "data" / "meta.json", "replifold setup")),
+        meta=read_json(require(fit_dir / "data" / "meta.json", "replifold setup")),
         replicas=replicas,
-        selected=tuple(read_json(_require(fit_dir / "postfit" / "selected.json", f"replifold postfit {fit_dir}"))["selected"]),
-        vetoes=read_json(_require(fit_dir / "postfit" / "veto.json", f"replifold postfit {fit_dir}")),
+        selected=tuple(read_json(require(fit_dir / "postfit" / "selected.json", f"replifold postfit {fit_dir}"))["selected"]),
+        vetoes=read_json(require(fit_dir / "postfit" / "veto.json", f"replifold postfit {fit_dir}")),
         trials=trials,
         best=best,
         provenance=build_provenance(fit_dir, runcard),
@@ -202,26 +196,6 @@ def _postfit_section(inputs: ImnnReportInputs) -> str:
     return section("Postfit", *parts)
 
 
-def _scan_sections(inputs: ImnnReportInputs, pngs: dict[str, bytes]) -> list[str]:
-    if inputs.trials is None:
-        return [section("Hyperopt scan", paragraph("This runcard has no hyperopt section: the fit used its own settings."))]
-    pngs["hyperopt_scan"] = figures.scan_losses(inputs.trials)
-    pngs["hyperopt_parameters"] = figures.scan_parameters(inputs.trials)
-    pngs["fold_losses"] = figures.fold_losses(inputs.trials)
-    rows = [[t.trial, t.round, "ok" if t.ok else f"failed: {t.reason}", number(t.loss),
-             ", ".join(number(v) for v in t.fold_losses)] for t in inputs.trials]
-    best = inputs.best
-    return [section(
-        "Hyperopt scan",
-        paragraph(f"Best trial {best['trial']} (round {best['round']}), hyper-loss {number(best['loss'])} "
-                  "(−ln det F on each fold's test set); the final fit trained with its parameters."),
-        image(pngs["hyperopt_scan"], "hyper-loss per trial"),
-        image(pngs["hyperopt_parameters"], "hyper-loss against each hyperparameter"),
-        image(pngs["fold_losses"], "fold losses of the best trials"),
-        table(["trial", "round", "status", "hyper-loss", "fold losses"], rows),
-    )]
-
-
 def _training_section(inputs: ImnnReportInputs, pngs: dict[str, bytes]) -> str:
     analytic = inputs.analytic_detf
     rows = []
@@ -287,7 +261,7 @@ def build_imnn_report(fit_dir: Path) -> Report:
         paragraph(inputs.runcard["description"] or "IMNN fit"),
         _problem_section(inputs),
         _postfit_section(inputs),
-        *_scan_sections(inputs, pngs),
+        *scan_sections(inputs, pngs),
         _training_section(inputs, pngs),
         _covariance_section(inputs, pngs),
         _estimates_section(inputs, pngs),

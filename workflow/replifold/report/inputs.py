@@ -31,7 +31,7 @@ class ReportInputs:
         return [r for r in self.replicas if r.replica in set(self.selected)]
 
 
-def _require(path: Path, step: str) -> Path:
+def require(path: Path, step: str) -> Path:
     if not path.is_file():
         raise UserError(f"missing {path}; run '{step}' first")
     return path
@@ -40,14 +40,14 @@ def _require(path: Path, step: str) -> Path:
 def load_inputs(fit_dir: Path) -> ReportInputs:
     from replifold.runcard import expand_runcard, load_runcard
 
-    runcard_path = _require(fit_dir / "runcard.yml", "replifold setup")
+    runcard_path = require(fit_dir / "runcard.yml", "replifold setup")
     runcard = expand_runcard(load_runcard(runcard_path), source=str(runcard_path))
-    selected = read_json(_require(fit_dir / "postfit" / "selected.json", f"replifold postfit {fit_dir}"))
-    vetoes = read_json(_require(fit_dir / "postfit" / "veto.json", f"replifold postfit {fit_dir}"))
+    selected = read_json(require(fit_dir / "postfit" / "selected.json", f"replifold postfit {fit_dir}"))
+    vetoes = read_json(require(fit_dir / "postfit" / "veto.json", f"replifold postfit {fit_dir}"))
     trials = best = None
     if runcard.get("hyperopt"):
-        trials = read_trials(read_json(_require(fit_dir / "hyperopt" / "tries.json", f"replifold collect {fit_dir}")))
-        best = read_json(_require(fit_dir / "hyperopt" / "best.json", f"replifold collect {fit_dir}"))
+        trials = read_trials(read_json(require(fit_dir / "hyperopt" / "tries.json", f"replifold collect {fit_dir}")))
+        best = read_json(require(fit_dir / "hyperopt" / "best.json", f"replifold collect {fit_dir}"))
     return ReportInputs(
         name=fit_dir.name,
         runcard=runcard,

@@ -38,20 +38,20 @@ def load_weights(model: StackedPDF, path: str | os.PathLike) -> None:
         model.load_weights(link)
 
 
-def save_model(model: StackedPDF, directory: str | os.PathLike, replicas: list[int]) -> None:
-    """``weights.h5`` and ``model.json`` (the model's config and the replica numbers it holds)."""
+def save_model(model: StackedPDF, directory: str | os.PathLike, replicas: list[int], **labels: str) -> None:
+    """``weights.h5`` and ``model.json`` (the model's config, the replica numbers it holds and any ``labels``)."""
     directory = Path(directory)
-    write_json(directory / MODEL_NAME, {"config": model.get_config(), "replicas": list(map(int, replicas))})
+    write_json(directory / MODEL_NAME, {**labels, "config": model.get_config(), "replicas": list(map(int, replicas))})
     save_weights(model, directory / WEIGHTS_NAME)
 
 
-def load_model(directory: str | os.PathLike) -> tuple[StackedPDF, list[int]]:
+def load_model(directory: str | os.PathLike, model_class: type = StackedPDF) -> tuple[StackedPDF, list[int]]:
     """The model saved by ``save_model`` with its weights, and its replica numbers."""
     directory = Path(directory)
     description = directory / MODEL_NAME
     if not description.is_file():
         raise UserError(f"no trained model in {directory} (missing {MODEL_NAME}); run 'replifold fit' first")
     saved = read_json(description)
-    model = StackedPDF.from_config(saved["config"])
+    model = model_class.from_config(saved["config"])
     load_weights(model, directory / WEIGHTS_NAME)
     return model, [int(r) for r in saved["replicas"]]
