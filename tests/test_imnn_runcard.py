@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from replifold import cli
@@ -126,6 +127,13 @@ def test_imnn_defaults_are_filled_and_pdf_sections_stay_out(imnn_runcard):
     assert expand_runcard(parse_runcard(dump_runcard(expanded), "again")) == expanded
 
 
+def test_student_t_runcard_expands_with_numerical_derivatives(imnn_runcard_path):
+    settings = ImnnSettings.from_runcard(expand_runcard(load_runcard(imnn_runcard_path.with_name("imnn-student-t.yml"))))
+    assert settings.simulator.name == "student_t" and settings.numerical
+    assert settings.n_derivative_simulations == 4000
+    assert float(np.linalg.det(settings.simulator.fisher(settings.theta_fid))) == pytest.approx(100 * 4 / 6)
+
+
 def test_shipped_imnn_runcard_expands_to_settings(imnn_runcard_path):
     settings = ImnnSettings.from_runcard(expand_runcard(load_runcard(imnn_runcard_path)))
     assert settings.simulator.name == "gaussian" and settings.simulator.n_data == 10
@@ -151,3 +159,48 @@ def test_regularisation_rate_meets_the_closeness_condition(coupling, closeness):
     assert math.exp(-alpha * closeness) == pytest.approx(closeness * (coupling - 1) + closeness**2 / (1 + closeness))
     with pytest.raises(ValueError):
         regularisation_rate(20.0, 0.5)
+
+
+def test_postfit_vetoes_diverged_replicas_and_those_far_below_the_median():
+    from replifold.imnn.selection import select, selection_json, veto_json
+
+    def fit(replica, detf, failed=False):
+        return {"replica": replica, "det_fisher_validation": detf, "failed": failed, "stop_reason": "nan" if failed else "patience"}
+
+    selection = select([fit(1, 48.0), fit(2, 20.0), fit(3, None, failed=True), fit(4, 47.0), fit(5, 49.5)], 0.5)
+    assert selection.selected == (1, 4, 5)
+    assert selection.vetoes[2][0] == "detf" and "below 0.5 x the median 47.5" in selection.vetoes[2][1]
+    assert selection.vetoes[3][0] == "diverged"
+    assert selection_json(selection)["vetoed"] == [2, 3]
+    assert veto_json(selection)["counts"] == {"diverged": 1, "detf": 1}
+
+
+def test_trial_parameters_apply_to_the_imnn_section(imnn_runcard):
+    """The PDF search space over a parameters-shaped view of the imnn section, and back."""
+    from hyperopt import Trials, rand
+
+    from replifold.hyperopt.space import search_space
+    from replifold.hyperopt.store import domain
+    from replifold.imnn.scan import apply_trial, parameters_view, trial_runcard
+
+    imnn_runcard["hyperscan_config"] = {
+        "stopping": {"min_epochs": 200, "max_epochs": 400, "min_patience": 0.1, "max_patience": 0.3},
+        "optimizer": [{"optimizer_name": "Adam", "learning_rate": [1.0e-3, 1.0e-2]}, {"optimizer_name": "SGD"}],
+        "architecture": {"n_layers": [2, 3], "min_units": 8, "max_units": 32, "activations": ["elu", "tanh"],
+                         "initializers": ["glorot_normal", "glorot_uniform"]},
+    }
+    card = expand_runcard(imnn_runcard)
+    view = parameters_view(card["imnn"])
+    assert view["nodes_per_layer"] == [64, 64, 2] and view["activation_per_layer"] == ["elu", "elu", "linear"]
+    space = search_space({"hyperscan_config": card["hyperscan_config"], "parameters": view})
+    for doc in rand.suggest(list(range(20)), domain(space), Trials(), 3):
+        params = space.readable({k: v[0] for k, v in doc["misc"]["vals"].items() if v})
+        section = apply_trial(card["imnn"], params)
+        assert section["network"]["nodes_per_layer"] == params["nodes_per_layer"][:-1]
+        assert section["network"]["activation_per_layer"] == params["activation_per_layer"][:-1]
+        assert section["epochs"] == params["epochs"] and 1 <= section["patience"] <= 0.3 * section["epochs"] + 1
+        assert section["optimizer"] == params["optimizer"]
+        settings = ImnnSettings.from_runcard(trial_runcard(card, params))  # a runcard the fit can train with
+        assert settings.network.initializer == params["initializer"]
+    assert trial_runcard(card, None) == card
+
