@@ -40,12 +40,17 @@ def test_imnn_runcard_plans_every_stage_with_the_simulate_stage(snakemake, tmp_p
 
 @pytest.fixture
 def tiny_imnn(imnn_runcard):
-    """The imnn runcard cut to seconds per job; the chain, not the fit quality, is under test."""
+    """The imnn runcard cut to seconds per job; the chain, not the fit quality, is under test.
+
+    It trains with numerical derivatives from npy files, the combination the quality test
+    (gradient mode from each source) leaves out.
+    """
     card = copy.deepcopy(imnn_runcard)
     card["replicas"] = card["replicas_per_job"] = 2
-    card["imnn"].update(n_s=200, n_d=200, n_per_device=100, epochs=15, patience=5, min_epochs=0)
+    card["imnn"].update(n_s=200, n_d=200, n_per_device=100, epochs=15, patience=5, min_epochs=0,
+                        derivatives="numerical", dtheta=[0.1, 0.1])
     card["imnn"]["network"]["nodes_per_layer"] = [16, 16]
-    card["imnn"]["input"]["record_size_mb"] = 0.01
+    card["imnn"]["input"] = {"source": "files"}
     card["hyperopt"].update(rounds=1, replicas=1)  # the DAG test above plans the shipped two rounds
     return card
 
