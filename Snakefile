@@ -1,7 +1,7 @@
 """replifold: runcard -> closure data -> k-fold hyperopt -> replica fit -> postfit -> report -> archive.
 
 Every rule runs one `replifold <verb>`, so any step can also be run by hand; the DAG and the
-file contracts are described in DESIGN.md.
+file contracts are described in docs/DESIGN.md.
 """
 
 import os
@@ -22,16 +22,19 @@ report: "rules/report/workflow.rst"
 
 
 include: "rules/common.smk"
+include: "rules/theory.smk"
 include: "rules/setup.smk"
 include: "rules/simulate.smk"
 include: "rules/hyperopt.smk"
 include: "rules/fit.smk"
+include: "rules/evolve.smk"
 include: "rules/report.smk"
 include: "rules/archive.smk"
 
 
 rule all:
     input:
-        [fit.path("archive", f"{fit.name}.tar.gz") for fit in FITS.values()],
-        [fit.path("report", "index.html") for fit in FITS.values()],
+        [str(fit.layout.tarball) for fit in FITS.values()],
+        [str(fit.layout.report_html) for fit in FITS.values()],
+        [str(fit.layout.lhapdf_set) for fit in FITS.values() if not fit.imnn],
     default_target: True

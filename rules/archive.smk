@@ -1,32 +1,31 @@
 rule archive:
     """The deterministic tarball of everything reproducible, its manifest and provenance."""
     input:
-        runcard=fit_path("runcard.yml"),
-        sha256=fit_path("runcard.sha256"),
-        data=fit_path("data"),
-        scan=scan_store,
-        batches=lambda wildcards: [
-            FITS[wildcards.fit].path("fit", f"batch{batch.index}", "result.json")
-            for batch in FITS[wildcards.fit].batches
-        ],
-        replicas=lambda wildcards: replica_files(FITS[wildcards.fit], "fit.json"),
-        postfit=fit_path("postfit", "selected.json"),
-        report=fit_path("report", "index.html"),
+        runcard=str(PATTERN.runcard),
+        sha256=str(PATTERN.runcard_hash),
+        data=str(PATTERN.data_dir),
+        scan=get_scan_store,
+        batches=get_batch_results,
+        replicas=get_replica_fits,
+        postfit=str(PATTERN.selected_json),
+        report=str(PATTERN.report_html),
+        lhapdf=get_lhapdf_set,
     output:
-        tarball=fit_path("archive", "{fit}.tar.gz"),
-        manifest=fit_path("archive", "MANIFEST.sha256"),
-        provenance=fit_path("archive", "provenance.json"),
+        tarball=str(PATTERN.tarball),
+        manifest=str(PATTERN.manifest),
+        provenance=str(PATTERN.provenance),
     params:
-        fit_dir=fit_dir,
-        archive_dir=lambda wildcards, output: os.path.dirname(output.tarball),
+        fit_dir=get_fit_dir,
+        archive_dir=get_archive_dir,
     log:
-        fit_path("logs", "archive.log"),
+        str(PATTERN.log("archive.log")),
     benchmark:
-        fit_path("benchmarks", "archive.tsv")
+        str(PATTERN.benchmark("archive.tsv"))
+    localrule: LOCAL_SHORT_JOBS
     threads: 1
     resources:
-        mem_mb=MEM_OTHER,
-        runtime=RUNTIME_OTHER,
+        mem_mb=get_mem_other,
+        runtime=get_runtime_other,
     conda:
         CONDA_ENV
     shell:

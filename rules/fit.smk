@@ -1,59 +1,59 @@
 rule fit_batch:
     """Train replica batch {batch} stacked in one model."""
     input:
-        runcard=fit_path("runcard.yml"),
-        data=fit_path("data"),
+        view=str(PATTERN.view("fit")),
+        data=str(PATTERN.data_dir),
         simulations=get_simulations,
-        scan=scan_store,
+        scan=get_scan_store,
     output:
-        weights=fit_path("fit", "batch{batch}", "weights.h5"),
-        model=fit_path("fit", "batch{batch}", "model.json"),
-        result=fit_path("fit", "batch{batch}", "result.json"),
+        weights=str(PATTERN.batch("{batch}").weights),
+        model=str(PATTERN.batch("{batch}").model),
+        result=str(PATTERN.batch("{batch}").result),
     params:
-        replicas=batch_replicas,
-        best=params_option,
-        batch_dir=lambda wildcards, output: os.path.dirname(output.result),
+        runcard=get_runcard,
+        replicas=get_batch_replicas,
+        best=get_params_option,
+        batch_dir=get_batch_dir,
     log:
-        fit_path("logs", "fit_batch", "batch{batch}.log"),
+        str(PATTERN.log("fit_batch", "batch{batch}.log")),
     benchmark:
-        fit_path("benchmarks", "fit_batch", "batch{batch}.tsv")
-    threads: fit_threads
+        str(PATTERN.benchmark("fit_batch", "batch{batch}.tsv"))
+    threads: get_threads
     resources:
         gpu=config["gpu_fit_batch"],
-        mem_mb=MEM_TRAINING,
-        runtime=RUNTIME_TRAINING,
+        mem_mb=get_mem_training,
+        runtime=get_runtime_training,
     conda:
         CONDA_ENV
     shell:
-        "replifold fit {input.runcard:q} {input.data:q} --replicas {params.replicas} {params.best}"
+        "replifold fit {params.runcard:q} {input.data:q} --replicas {params.replicas:q} {params.best}"
         " -o {params.batch_dir:q} > {log:q} 2>&1"
 
 
 # One split job per batch: its outputs are that batch's replicas, which a single output
 # pattern cannot express, so the rule is stamped out per (fit, batch).
 for _fit in FITS.values():
-    for _batch in _fit.batches:
+    for _index, _replicas in enumerate(_fit.plan.batches):
 
         rule:
             name:
-                f"split_replicas_{_fit.ident}_batch{_batch.index}"
+                f"split_replicas_{_fit.ident}_batch{_index}"
             input:
-                _fit.path("fit", f"batch{_batch.index}", "weights.h5"),
-                _fit.path("fit", f"batch{_batch.index}", "model.json"),
-                _fit.path("fit", f"batch{_batch.index}", "result.json"),
+                _fit.batch_files(_index),
             output:
-                [_fit.path("fit", f"replica_{r}", name) for r in _batch.replicas for name in _fit.replica_outputs],
+                [path for r in _replicas for path in _fit.replica_outputs(r)],
             params:
-                batch_dir=lambda wildcards, input: os.path.dirname(input[0]),
-                out_dir=lambda wildcards, output: os.path.dirname(os.path.dirname(output[0])),
+                batch_dir=get_folder_of_input,
+                out_dir=get_replicas_root,
             log:
-                _fit.path("logs", "split_replicas", f"batch{_batch.index}.log"),
+                str(_fit.layout.log("split_replicas", f"batch{_index}.log")),
             benchmark:
-                _fit.path("benchmarks", "split_replicas", f"batch{_batch.index}.tsv")
+                str(_fit.layout.benchmark("split_replicas", f"batch{_index}.tsv"))
+            localrule: LOCAL_SHORT_JOBS
             threads: 1
             resources:
-                mem_mb=MEM_OTHER,
-                runtime=RUNTIME_OTHER,
+                mem_mb=get_mem_other,
+                runtime=get_runtime_other,
             conda:
                 CONDA_ENV
             shell:
@@ -63,21 +63,23 @@ for _fit in FITS.values():
 rule postfit:
     """Select replicas: veto chi2 above threshold, positivity violations and outliers."""
     input:
-        runcard=fit_path("runcard.yml"),
-        replicas=get_replica_outputs,
+        view=str(PATTERN.view("postfit")),
+        fits=get_replica_fits,
+        grids=get_replica_grids,
     output:
-        selected=fit_path("postfit", "selected.json"),
-        veto=fit_path("postfit", "veto.json"),
+        selected=str(PATTERN.selected_json),
+        veto=str(PATTERN.veto_json),
     params:
-        fit_dir=fit_dir,
+        fit_dir=get_fit_dir,
     log:
-        fit_path("logs", "postfit.log"),
+        str(PATTERN.log("postfit.log")),
     benchmark:
-        fit_path("benchmarks", "postfit.tsv")
+        str(PATTERN.benchmark("postfit.tsv"))
+    localrule: LOCAL_SHORT_JOBS
     threads: 1
     resources:
-        mem_mb=MEM_OTHER,
-        runtime=RUNTIME_OTHER,
+        mem_mb=get_mem_other,
+        runtime=get_runtime_other,
     conda:
         CONDA_ENV
     shell:

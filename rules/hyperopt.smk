@@ -1,20 +1,21 @@
 rule suggest:
     """Propose round {round}'s trials from the hyper-losses of every earlier round."""
     input:
-        runcard=fit_path("runcard.yml"),
-        history=lambda wildcards: hyperloss_files(FITS[wildcards.fit], range(int(wildcards.round))),
+        view=str(PATTERN.view("search")),
+        history=get_history,
     output:
-        fit_path("hyperopt", "round{round}.json"),
+        str(PATTERN.round_file("{round}")),
     params:
-        fit_dir=fit_dir,
+        fit_dir=get_fit_dir,
     log:
-        fit_path("logs", "suggest", "round{round}.log"),
+        str(PATTERN.log("suggest", "round{round}.log")),
     benchmark:
-        fit_path("benchmarks", "suggest", "round{round}.tsv")
+        str(PATTERN.benchmark("suggest", "round{round}.tsv"))
+    localrule: LOCAL_SHORT_JOBS
     threads: 1
     resources:
-        mem_mb=MEM_OTHER,
-        runtime=RUNTIME_OTHER,
+        mem_mb=get_mem_other,
+        runtime=get_runtime_other,
     conda:
         CONDA_ENV
     shell:
@@ -24,27 +25,25 @@ rule suggest:
 rule train_fold:
     """Train trial {trial}'s replicas without partition {fold} and measure them on it."""
     input:
-        runcard=fit_path("runcard.yml"),
-        data=fit_path("data"),
+        view=str(PATTERN.view("search")),
+        data=str(PATTERN.data_dir),
         simulations=get_simulations,
-        round=lambda wildcards: FITS[wildcards.fit].path(
-            "hyperopt", f"round{FITS[wildcards.fit].round_of(int(wildcards.trial))}.json"
-        ),
+        round=get_round_of_trial,
     output:
-        result=fit_path("hyperopt", "trial{trial}", "fold{fold}", "result.json"),
-        weights=fit_path("hyperopt", "trial{trial}", "fold{fold}", "weights.h5"),
-        model=fit_path("hyperopt", "trial{trial}", "fold{fold}", "model.json"),
+        result=str(PATTERN.fold("{trial}", "{fold}").result),
+        weights=str(PATTERN.fold("{trial}", "{fold}").weights),
+        model=str(PATTERN.fold("{trial}", "{fold}").model),
     params:
-        fit_dir=fit_dir,
+        fit_dir=get_fit_dir,
     log:
-        fit_path("logs", "train_fold", "trial{trial}_fold{fold}.log"),
+        str(PATTERN.log("train_fold", "trial{trial}_fold{fold}.log")),
     benchmark:
-        fit_path("benchmarks", "train_fold", "trial{trial}_fold{fold}.tsv")
-    threads: fit_threads
+        str(PATTERN.benchmark("train_fold", "trial{trial}_fold{fold}.tsv"))
+    threads: get_threads
     resources:
         gpu=config["gpu_train_fold"],
-        mem_mb=MEM_TRAINING,
-        runtime=RUNTIME_TRAINING,
+        mem_mb=get_mem_training,
+        runtime=get_runtime_training,
     conda:
         CONDA_ENV
     shell:
@@ -54,22 +53,21 @@ rule train_fold:
 rule reduce_trial:
     """Combine trial {trial}'s folds into its hyper-loss (a diverged fold fails the trial)."""
     input:
-        lambda wildcards: [
-            FITS[wildcards.fit].path("hyperopt", f"trial{wildcards.trial}", f"fold{k}", "result.json")
-            for k in range(FITS[wildcards.fit].folds)
-        ],
+        view=str(PATTERN.view("search")),
+        folds=get_trial_folds,
     output:
-        fit_path("hyperopt", "trial{trial}", "hyperloss.json"),
+        str(PATTERN.hyperloss("{trial}")),
     params:
-        fit_dir=fit_dir,
+        fit_dir=get_fit_dir,
     log:
-        fit_path("logs", "reduce_trial", "trial{trial}.log"),
+        str(PATTERN.log("reduce_trial", "trial{trial}.log")),
     benchmark:
-        fit_path("benchmarks", "reduce_trial", "trial{trial}.tsv")
+        str(PATTERN.benchmark("reduce_trial", "trial{trial}.tsv"))
+    localrule: LOCAL_SHORT_JOBS
     threads: 1
     resources:
-        mem_mb=MEM_OTHER,
-        runtime=RUNTIME_OTHER,
+        mem_mb=get_mem_other,
+        runtime=get_runtime_other,
     conda:
         CONDA_ENV
     shell:
@@ -79,90 +77,92 @@ rule reduce_trial:
 rule collect:
     """Gather every trial into the trials store and pick the best one."""
     input:
-        lambda wildcards: hyperloss_files(FITS[wildcards.fit], range(FITS[wildcards.fit].rounds)),
+        view=str(PATTERN.view("search")),
+        hyperlosses=get_all_hyperlosses,
     output:
-        tries=fit_path("hyperopt", "tries.json"),
-        pickle=fit_path("hyperopt", "tries.pkl"),
-        best=fit_path("hyperopt", "best.json"),
+        tries=str(PATTERN.tries_json),
+        pickle=str(PATTERN.tries_pkl),
+        best=str(PATTERN.best_json),
     params:
-        fit_dir=fit_dir,
+        fit_dir=get_fit_dir,
+    wildcard_constraints:
+        fit=FILES_SCANS,
     log:
-        fit_path("logs", "collect.log"),
+        str(PATTERN.log("collect.log")),
     benchmark:
-        fit_path("benchmarks", "collect.tsv")
+        str(PATTERN.benchmark("collect.tsv"))
+    localrule: LOCAL_SHORT_JOBS
     threads: 1
     resources:
-        mem_mb=MEM_OTHER,
-        runtime=RUNTIME_OTHER,
+        mem_mb=get_mem_other,
+        runtime=get_runtime_other,
     conda:
         CONDA_ENV
     shell:
         "replifold collect {params.fit_dir:q} > {log:q} 2>&1"
 
 
-# The MongoDB engine (hyperopt.engine: mongo), stamped out per fit: one driver job proposes
-# trials against the database and writes the same store as `collect`, while `workers` worker
-# jobs evaluate trials as they come. The driver is also the server's service job: it starts
-# one when none answers at hyperopt.db and stops it after the scan. (A separate Snakemake
-# service() rule would have to share a job group, so a node, with its consumers on a cluster,
-# which rules out workers on other nodes.) The driver and workers must run at the same time:
-# the driver has the higher priority, so it is started first, and any worker running with it
-# makes progress; give --cores/--jobs at least 2.
-for _fit in FITS.values():
-    if _fit.engine != "mongo":
-        continue
+# The MongoDB engine (hyperopt.engine: mongo): one driver job proposes trials against the
+# database and writes the same store as `collect` (which it replaces for these fits), while
+# `workers` worker jobs evaluate trials as they come. The driver is also the server's service
+# job: it starts one when none answers at hyperopt.db and stops it after the scan. (A separate
+# Snakemake service() rule would have to share a job group, so a node, with its consumers on a
+# cluster, which rules out workers on other nodes.) The driver and workers must run at the same
+# time: the driver has the higher priority, so it is started first, and any worker running with
+# it makes progress; give --cores/--jobs at least 2.
+rule mongo_driver:
+    """Run fit {fit}'s MongoDB scan: queue trials, propose each from the finished ones, write the store."""
+    input:
+        view=str(PATTERN.view("search")),
+        data=str(PATTERN.data_dir),
+    output:
+        tries=str(PATTERN.tries_json),
+        pickle=str(PATTERN.tries_pkl),
+        best=str(PATTERN.best_json),
+    params:
+        fit_dir=get_fit_dir,
+    log:
+        str(PATTERN.log("mongo", "driver.log")),
+    benchmark:
+        str(PATTERN.benchmark("mongo", "driver.tsv"))
+    wildcard_constraints:
+        fit=MONGO_FITS,
+    priority: 10
+    threads: 1
+    resources:
+        mem_mb=get_mem_other,
+        runtime=get_runtime_training,
+    conda:
+        CONDA_ENV
+    shell:
+        "replifold mongo-driver {params.fit_dir:q} > {log:q} 2>&1"
 
-    rule:
-        name:
-            f"mongo_driver_{_fit.ident}"
-        input:
-            runcard=_fit.path("runcard.yml"),
-            data=_fit.path("data"),
-        output:
-            tries=_fit.path("hyperopt", "tries.json"),
-            pickle=_fit.path("hyperopt", "tries.pkl"),
-            best=_fit.path("hyperopt", "best.json"),
-        params:
-            fit_dir=_fit.dir,
-        log:
-            _fit.path("logs", "mongo", "driver.log"),
-        benchmark:
-            _fit.path("benchmarks", "mongo", "driver.tsv")
-        priority: 10
-        threads: 1
-        resources:
-            mem_mb=MEM_OTHER,
-            runtime=RUNTIME_TRAINING,
-        conda:
-            CONDA_ENV
-        shell:
-            "replifold mongo-driver {params.fit_dir:q} > {log:q} 2>&1"
 
-    rule:
-        name:
-            f"mongo_worker_{_fit.ident}"
-        input:
-            runcard=_fit.path("runcard.yml"),
-            data=_fit.path("data"),
-        output:
-            _fit.path("logs", "mongo", "worker{worker}.json"),
-        params:
-            fit_dir=_fit.dir,
-        log:
-            _fit.path("logs", "mongo", "worker{worker}.log"),
-        benchmark:
-            _fit.path("benchmarks", "mongo", "worker{worker}.tsv")
-        threads: _fit.threads
-        resources:
-            gpu=config["gpu_train_fold"],
-            mem_mb=MEM_TRAINING,
-            runtime=RUNTIME_TRAINING,
-        conda:
-            CONDA_ENV
-        shell:
-            "replifold mongo-worker {params.fit_dir:q} --name worker{wildcards.worker} --record {output:q} > {log:q} 2>&1"
-
-    workflow.ruleorder(f"mongo_driver_{_fit.ident}", "collect")
+rule mongo_worker:
+    """Evaluate fit {fit}'s queued MongoDB trials until its scan ends."""
+    input:
+        view=str(PATTERN.view("search")),
+        data=str(PATTERN.data_dir),
+    output:
+        str(PATTERN.mongo_worker_record("{worker}")),
+    params:
+        fit_dir=get_fit_dir,
+    log:
+        str(PATTERN.log("mongo", "worker{worker}.log")),
+    benchmark:
+        str(PATTERN.benchmark("mongo", "worker{worker}.tsv"))
+    wildcard_constraints:
+        fit=MONGO_FITS,
+        worker=r"\d+",
+    threads: get_threads
+    resources:
+        gpu=config["gpu_train_fold"],
+        mem_mb=get_mem_training,
+        runtime=get_runtime_training,
+    conda:
+        CONDA_ENV
+    shell:
+        "replifold mongo-worker {params.fit_dir:q} --name worker{wildcards.worker} --record {output:q} > {log:q} 2>&1"
 
 
 rule scan:

@@ -1,31 +1,35 @@
 rule report:
     """The fit's offline HTML report; its figures also go to `snakemake --report`."""
     input:
-        runcard=fit_path("runcard.yml"),
-        data=fit_path("data"),
-        scan=scan_store,
-        postfit=fit_path("postfit", "selected.json"),
-        veto=fit_path("postfit", "veto.json"),
-        replicas=get_replica_outputs,
+        runcard=str(PATTERN.runcard),
+        data=str(PATTERN.data_dir),
+        scan=get_scan_store,
+        postfit=str(PATTERN.selected_json),
+        veto=str(PATTERN.veto_json),
+        fits=get_replica_fits,
+        grids=get_replica_grids,
+        arrays=get_imnn_replica_arrays,
+        lhapdf=get_lhapdf_set,
     output:
-        html=fit_path("report", "index.html"),
+        html=str(PATTERN.report_html),
         figures=report(
-            directory(fit_path("report", "figures")),
+            directory(str(PATTERN.report_figures)),
             patterns=["{name}.png"],
             caption="report/figures.rst",
             category="{fit}",
         ),
     params:
-        fit_dir=fit_dir,
-        report_dir=lambda wildcards, output: os.path.dirname(output.html),
+        fit_dir=get_fit_dir,
+        report_dir=get_report_dir,
     log:
-        fit_path("logs", "report.log"),
+        str(PATTERN.log("report.log")),
     benchmark:
-        fit_path("benchmarks", "report.tsv")
+        str(PATTERN.benchmark("report.tsv"))
+    localrule: LOCAL_SHORT_JOBS
     threads: 1
     resources:
-        mem_mb=MEM_OTHER,
-        runtime=RUNTIME_OTHER,
+        mem_mb=get_mem_other,
+        runtime=get_runtime_other,
     conda:
         CONDA_ENV
     shell:

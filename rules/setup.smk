@@ -1,22 +1,26 @@
 rule setup_fit:
-    """Expand, validate and hash the runcard; generate the closure-test data."""
+    """Generate the problem's data (closure test, or real data from FK tables) from the expanded
+    runcard, which is written with its views when the DAG is planned."""
     input:
-        runcard=lambda wildcards: FITS[wildcards.fit].runcard,
+        view=str(PATTERN.view("data")),
+        fktables=get_fit_fktables,
+        t0=get_fit_t0,
     output:
-        runcard=fit_path("runcard.yml"),
-        sha256=fit_path("runcard.sha256"),
-        data=directory(fit_path("data")),
+        data=directory(str(PATTERN.data_dir)),
     params:
-        fit_dir=fit_dir,
+        runcard=get_runcard,
+        fit_dir=get_fit_dir,
+        theory=get_theory_option,
     log:
-        fit_path("logs", "setup_fit.log"),
+        str(PATTERN.log("setup_fit.log")),
     benchmark:
-        fit_path("benchmarks", "setup_fit.tsv")
+        str(PATTERN.benchmark("setup_fit.tsv"))
+    localrule: LOCAL_SHORT_JOBS
     threads: 1
     resources:
-        mem_mb=MEM_OTHER,
-        runtime=RUNTIME_OTHER,
+        mem_mb=get_mem_other,
+        runtime=get_runtime_other,
     conda:
         CONDA_ENV
     shell:
-        "replifold setup {input.runcard:q} -o {params.fit_dir:q} > {log:q} 2>&1"
+        "replifold setup {params.runcard:q} -o {params.fit_dir:q} {params.theory} > {log:q} 2>&1"

@@ -1,20 +1,20 @@
 rule simulate:
     """Write an imnn fit's seeded simulation sets (npy arrays, npy files or TFRecords)."""
     input:
-        runcard=fit_path("runcard.yml"),
-        data=fit_path("data"),
+        view=str(PATTERN.view("data")),
+        data=str(PATTERN.data_dir),
     output:
-        directory(fit_path("simulations")),
+        directory(str(PATTERN.simulations_dir)),
     params:
-        fit_dir=fit_dir,
+        fit_dir=get_fit_dir,
     log:
-        fit_path("logs", "simulate.log"),
+        str(PATTERN.log("simulate.log")),
     benchmark:
-        fit_path("benchmarks", "simulate.tsv")
+        str(PATTERN.benchmark("simulate.tsv"))
     threads: 1
     resources:
-        mem_mb=MEM_OTHER,
-        runtime=RUNTIME_OTHER,
+        mem_mb=get_mem_other,
+        runtime=get_runtime_other,
     conda:
         CONDA_ENV
     shell:

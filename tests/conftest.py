@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
-import copy
+import os
+
+# As replifold.cli does for every job: one BLAS thread, so that in-process tests compute the
+# same bits as the verbs they are compared with (set before numpy is imported).
+os.environ["OPENBLAS_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
+
+import copy  # noqa: E402
 from collections.abc import Callable
 from pathlib import Path
 
@@ -82,7 +88,8 @@ def snakemake() -> Callable[..., Run]:
 
 @pytest.fixture(scope="session")
 def tiny_runcard(_quick_runcard_pristine: dict) -> dict:
-    """The quick runcard cut to seconds per job: 2 rounds of 1 trial, 2 folds, 4 replicas in 2 batches.
+    """The quick runcard cut to seconds per job: 2 rounds of 1 trial, 2 folds, 4 replicas in 2 batches,
+    a small LHAPDF grid.
 
     Thresholds are loosened because so few epochs do not converge; the chain, not the fit
     quality, is under test here.
@@ -96,4 +103,6 @@ def tiny_runcard(_quick_runcard_pristine: dict) -> dict:
     }
     card["hyperopt"] = {**quick["hyperopt"], "rounds": 2, "trials_per_round": 1, "n_startup": 1}
     card["kfold"] = {**quick["kfold"], "threshold": 1.0e9, "penalties_in_loss": False}
+    # the smallest LHAPDF grid still spanning x in [1e-9, 1] and Q in [Q0, 1e5 GeV]: seconds of eko
+    card["evolution"] = {**quick["evolution"], "xgrid": {"n_small": 12, "n_large": 8}, "q_points": 8}
     return card

@@ -9,7 +9,7 @@ import tarfile
 import pytest
 
 from replifold.archive.build import build_archive
-from replifold.archive.tarball import tarball_bytes
+from replifold.tarballs import tarball_bytes
 from replifold.cli import main
 from replifold.io import sha256_file, write_json
 from replifold.runcard import dump_runcard, expand_runcard, runcard_sha256

@@ -38,7 +38,7 @@ def test_rerun_gives_byte_identical_files(runcard, tmp_path):
     write_problem(runcard, tmp_path / "b")
     first = _digests(tmp_path / "a")
     assert first == _digests(tmp_path / "b")
-    expected = {"meta.json", "grid.npz", "truth.npz", "covmat.npz", "replicas.npz"}
+    expected = {"meta.json", "grid.npz", "truth.npz", "covmat.npz"}  # no replica: drawn when loaded
     expected |= {f"datasets/{d['dataset']}.npz" for d in runcard["dataset_inputs"]}
     expected |= {f"positivity/{p['dataset']}.npz" for p in runcard["positivity"]["posdatasets"]}
     assert set(first) == expected
@@ -46,7 +46,7 @@ def test_rerun_gives_byte_identical_files(runcard, tmp_path):
 
 def test_load_problem_round_trips(runcard, problem, tmp_path):
     write_problem(runcard, tmp_path)
-    loaded = load_problem(tmp_path)
+    loaded = load_problem(tmp_path, problem.replica_ids.tolist())
     for name in (
         "xgrid",
         "integration_x",

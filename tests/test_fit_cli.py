@@ -60,12 +60,13 @@ def test_two_processes_write_byte_identical_outputs(two_runs):
 
 
 def test_split_replica_reloads_into_a_single_replica_model(two_runs):
+    from replifold.layout import batch_dir
     from replifold.model import StackedPDF
     from replifold.training.replicas import compiled_xf
     from replifold.training.weights import load_model, load_weights
 
     batch, split = two_runs[0]
-    stacked, replicas = load_model(batch)
+    stacked, replicas = load_model(batch_dir(batch))
     assert replicas == [2, 3, 4]
     xf = compiled_xf(stacked)
     for index, replica in enumerate(replicas):

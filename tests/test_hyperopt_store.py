@@ -21,7 +21,7 @@ from hyperopt import STATUS_OK, fmin, tpe
 from replifold.cli import main
 from replifold.hyperopt.context import ScanContext
 from replifold.hyperopt.foldresult import FoldResult, PdfSample, ReplicaFoldResult
-from replifold.hyperopt.records import read_params
+from replifold.hyperopt.engines.files import FilesEngine
 from replifold.io import read_json, write_json
 
 RUNCARD = Path(__file__).resolve().parents[1] / "config" / "runcards" / "closure-quick.yml"
@@ -42,7 +42,7 @@ def made_up_loss(params: dict, fold: int, replica: int) -> float:
 
 
 def write_fold(ctx: ScanContext, trial: int, fold: int, failed: bool = False) -> None:
-    params = read_params(ctx, trial)
+    params = FilesEngine(ctx).params(trial)
     replicas = range(1, ctx.scan.replicas + 1)
     samples = {}
     for penalty in ctx.kfold.penalties:
@@ -75,7 +75,7 @@ def write_fold(ctx: ScanContext, trial: int, fold: int, failed: bool = False) ->
         ),
         pdf_samples=samples,
     )
-    write_json(ctx.layout.fold_result(trial, fold), result.to_json())
+    write_json(ctx.layout.fold(trial, fold).result, result.to_json())
 
 
 def run_round(fit: Path, round_: int, failing: tuple[int, ...] = ()) -> None:

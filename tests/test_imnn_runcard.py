@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -93,13 +95,9 @@ def test_malformed_imnn_runcard_exits_2_naming_the_key(case, imnn_runcard, write
 def test_imnn_section_in_a_closure_runcard_is_an_error(quick_runcard, imnn_runcard, write_runcard, tmp_path, capsys):
     quick_runcard["imnn"] = imnn_runcard["imnn"]
     assert cli.main(["setup", str(write_runcard(quick_runcard)), "-o", str(tmp_path / "out")]) == 2
-    assert "'imnn': the imnn section belongs to 'problem: imnn'" in capsys.readouterr().err
-
-
-def test_dis_problem_is_not_available_yet(quick_runcard, write_runcard, tmp_path, capsys):
-    quick_runcard["problem"] = "dis"
-    assert cli.main(["setup", str(write_runcard(quick_runcard)), "-o", str(tmp_path / "out")]) == 2
-    assert "'problem': the 'dis' problem is not available" in capsys.readouterr().err
+    stderr = capsys.readouterr().err
+    assert "section 'imnn' belongs to problem: imnn, but this runcard has problem: closure" in stderr
+    assert "set problem: imnn" in stderr and "Traceback" not in stderr
 
 
 def test_pdf_runcards_default_to_the_closure_problem_and_keep_their_defaults(quick_runcard):
@@ -204,3 +202,26 @@ def test_trial_parameters_apply_to_the_imnn_section(imnn_runcard):
         assert settings.network.initializer == params["initializer"]
     assert trial_runcard(card, None) == card
 
+
+
+def test_imnn_data_view_follows_the_simulations_not_the_training(imnn_runcard):
+    """The simulate stage reads the data view: a scan's presence changes it (fold sets), its
+    length, the network and imnn.postfit do not; imnn.postfit stays out of the fit view."""
+    from replifold.views import stage_view
+
+    base = expand_runcard(imnn_runcard)
+    edited = copy.deepcopy(imnn_runcard)
+    edited["imnn"]["epochs"] += 1
+    edited["imnn"]["network"]["nodes_per_layer"] = [8, 8]
+    edited["hyperopt"]["rounds"] += 1
+    edited["imnn"].setdefault("postfit", {})["detf_ratio"] = 0.25
+    edited = expand_runcard(edited)
+    assert stage_view(edited, "data") == stage_view(base, "data")
+    assert stage_view(edited, "fit") != stage_view(base, "fit")  # the network
+    assert stage_view(edited, "postfit") != stage_view(base, "postfit")
+    no_scan = copy.deepcopy(imnn_runcard)
+    del no_scan["hyperopt"]
+    assert stage_view(expand_runcard(no_scan), "data") != stage_view(base, "data")
+    only_postfit = copy.deepcopy(imnn_runcard)
+    only_postfit["imnn"].setdefault("postfit", {})["detf_ratio"] = 0.25
+    assert stage_view(expand_runcard(only_postfit), "fit") == stage_view(base, "fit")

@@ -66,13 +66,14 @@ def test_initializer_rejects_a_replica_axis_of_the_wrong_size():
 
 @pytest.mark.parametrize("first_layer", [True, False])
 def test_stacked_dense_equals_separate_single_replica_layers(first_layer, floatx):
+    """Layout (units, points): the first layer takes features (3, 6), later ones (R, 3, 6)."""
     generator = rng(1, "global")
-    inputs = generator.normal(size=(6, 3) if first_layer else (len(SEEDS), 6, 3)).astype(floatx)
+    inputs = generator.normal(size=(3, 6) if first_layer else (len(SEEDS), 3, 6)).astype(floatx)
     stacked = MultiDense(4, SEEDS, "glorot_uniform", "tanh", first_layer=first_layer)
     stacked.build(inputs.shape)
     stacked.bias.assign(generator.normal(size=stacked.bias.shape))
     outputs = stacked(inputs).numpy()
-    assert outputs.shape == (len(SEEDS), 6, 4)
+    assert outputs.shape == (len(SEEDS), 4, 6)
     for i, seed in enumerate(SEEDS):
         single_input = inputs if first_layer else inputs[i : i + 1]
         single = MultiDense(4, [seed], "glorot_uniform", "tanh", first_layer=first_layer)
@@ -84,13 +85,13 @@ def test_stacked_dense_equals_separate_single_replica_layers(first_layer, floatx
         dense.build((None, 3))
         dense.bias.assign(stacked.bias.numpy()[i])
         dense_input = inputs if first_layer else inputs[i]
-        np.testing.assert_allclose(dense(dense_input).numpy(), outputs[i], rtol=0, atol=TOLERANCE[floatx])
+        np.testing.assert_allclose(dense(dense_input.T).numpy().T, outputs[i], rtol=0, atol=TOLERANCE[floatx])
 
 
 def test_dense_config_round_trip_rebuilds_the_same_kernel():
     layer = MultiDense(3, SEEDS, "random_uniform", "modified_tanh", first_layer=True, name="d0")
-    layer.build((None, 2))
+    layer.build((2, None))
     clone = MultiDense.from_config(layer.get_config())
-    clone.build((None, 2))
+    clone.build((2, None))
     np.testing.assert_array_equal(clone.kernel.numpy(), layer.kernel.numpy())
     assert clone.activation_name == "modified_tanh"

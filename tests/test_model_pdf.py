@@ -124,13 +124,19 @@ def test_sum_rules_hold_for_untrained_replicas(spec, mode, floatx):
 
 
 def test_sum_rules_only_rescale_the_normalised_flavours(spec):
-    ratio = stacked(spec).evolution_at(XGRID) / stacked(with_sum_rules(spec, "NONE")).evolution_at(XGRID)
+    # NONE evaluates the x-grid without the integration nodes: other matrix products, so the
+    # unnormalised outputs agree to float precision rather than bitwise (compared in absolute
+    # terms: a flavour crossing zero makes ratios meaningless there).
+    normalised = stacked(spec).evolution_at(XGRID).astype(np.float64)
+    plain = stacked(with_sum_rules(spec, "NONE")).evolution_at(XGRID).astype(np.float64)
     for k, name in enumerate(EVOL_BASIS):
+        scale = np.abs(normalised[:, k, :]).max()
         if name in ("g", "v", "v3", "v8"):
-            np.testing.assert_allclose(ratio[:, k, :], ratio[:, k, :1].repeat(XGRID.size, axis=1), rtol=1e-6)
-            assert not np.allclose(ratio[:, k, :], 1.0)
+            factor = np.median(normalised[:, k, :] / plain[:, k, :], axis=1, keepdims=True)
+            np.testing.assert_allclose(normalised[:, k, :], factor * plain[:, k, :], rtol=0, atol=1e-5 * scale)
+            assert not np.allclose(factor, 1.0)
         else:
-            np.testing.assert_array_equal(ratio[:, k, :], 1.0)
+            np.testing.assert_allclose(normalised[:, k, :], plain[:, k, :], rtol=0, atol=1e-6 * scale)
 
 
 def test_evolution_output_rotates_to_the_flavour_output(spec):

@@ -61,11 +61,12 @@ def test_only_trainable_flavours_train_and_they_are_clipped_into_range():
 
 
 def test_factor_is_x_to_one_minus_alpha_times_one_minus_x_to_beta():
+    """Layout (R, basis, points)."""
     layer = Preprocessing(BASIS, [5, 6])
     layer.build()
     x = np.array([1e-4, 0.3, 0.9], dtype=np.float32)
     alpha, beta = exponents(layer)
-    expected = x[None, :, None] ** (1 - alpha[:, None, :]) * (1 - x[None, :, None]) ** beta[:, None, :]
+    expected = x[None, None, :] ** (1 - alpha[:, :, None]) * (1 - x[None, None, :]) ** beta[:, :, None]
     np.testing.assert_allclose(layer(x).numpy(), expected, rtol=1e-5)
 
 

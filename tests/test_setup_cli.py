@@ -26,7 +26,7 @@ def test_setup_writes_expanded_runcard_hash_and_data(quick_runcard_path, tmp_pat
     meta = read_json(outdir / "data" / "meta.json")
     assert [d["name"] for d in meta["datasets"]] == [d["dataset"] for d in load_runcard(quick_runcard_path)["dataset_inputs"]]
     ndata = sum(d["ndata"] for d in meta["datasets"])
-    summary = capsys.readouterr().out
+    summary = capsys.readouterr().err  # progress and summaries are logged to stderr
     assert f"fit closure-quick: 8 datasets, {ndata} data points, 8 replicas" in summary
     assert str(outdir / "runcard.yml") in summary
 
@@ -77,5 +77,5 @@ def test_console_script(quick_runcard_path, tmp_path, write_runcard):
     done = subprocess.run(
         [script, "setup", quick_runcard_path, "-o", tmp_path / "good"], capture_output=True, text=True, check=True
     )
-    assert "fit closure-quick" in done.stdout
+    assert "fit good: 8 datasets" in done.stderr
     assert (tmp_path / "good" / "data" / "meta.json").is_file()

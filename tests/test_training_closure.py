@@ -27,7 +27,7 @@ def test_quick_closure_recovers_level1_chi2_and_truth(tmp_path):
     runcard = expand_runcard(load_runcard(QUICK))
     seeding.set_initial_state(seeding.job_seed(runcard["nnseed"]))
     write_problem(runcard, tmp_path / "data")
-    problem = load_problem(tmp_path / "data")
+    problem = load_problem(tmp_path / "data", range(1, 9))
     start = time.perf_counter()
     batch = train_replicas(runcard, problem, list(range(1, 9)))
     wall = time.perf_counter() - start

@@ -36,7 +36,7 @@ def runcard():
 def problem(runcard, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("data")
     write_problem(runcard, data_dir)
-    return load_problem(data_dir)
+    return load_problem(data_dir, range(1, runcard["replicas"] + 1))
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,8 @@ from pymongo import MongoClient
 from replifold.cli import main
 from replifold.hyperopt.context import ScanContext
 from replifold.hyperopt.fold import FAIL_FOLD_ENV
-from replifold.hyperopt.records import write_round
+from replifold.hyperopt.engines.files import FilesEngine
+from replifold.hyperopt.proposals import Proposal
 from replifold.io import read_json
 
 from mongo_helpers import free_port, port_is_free, setup_fit, start_processes, timing_args, tiny_card, wait_until
@@ -88,7 +89,7 @@ def test_a_trial_gives_the_files_engine_result_for_the_same_params(two_worker_sc
     card["hyperopt"] = {k: v for k, v in card["hyperopt"].items() if k not in ("engine", "workers", "db")}
     files_fit = make_fit(card, "files")
     params = {t["trial"]: t["params"] for t in read_json(fit / "hyperopt/tries.json")}
-    write_round(ScanContext.load(files_fit), 1, "tpe", [0, 1], [params[2], params[3]])
+    FilesEngine(ScanContext.load(files_fit)).submit([Proposal(t, "tpe", params[t], {}) for t in (2, 3)])
     for fold in range(2):
         assert main(["train-fold", str(files_fit), "--trial", "3", "--fold", str(fold)]) == 0
         result = "hyperopt/trial3/fold{}/result.json".format(fold)

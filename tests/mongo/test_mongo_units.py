@@ -11,9 +11,10 @@ import pytest
 from mongo_helpers import tiny_card
 from replifold.cli import main
 from replifold.errors import RuncardError, UserError
-from replifold.hyperopt.mongo.dump import _tar_bytes, safe_extract
-from replifold.hyperopt.mongo.server import server_command
-from replifold.hyperopt.mongo.settings import MongoSettings, credentials
+from replifold.hyperopt.engines.mongo.dump import read_jobs
+from replifold.hyperopt.engines.mongo.server import server_command
+from replifold.hyperopt.engines.mongo.settings import MongoSettings, credentials
+from replifold.tarballs import tarball_bytes
 
 
 def test_settings_default_to_loopback_and_need_the_mongo_engine(quick_runcard):
@@ -56,11 +57,6 @@ def test_server_command_binds_the_configured_host(monkeypatch, tmp_path):
         server_command(settings, tmp_path)
 
 
-def test_archives_are_deterministic():
-    members = {"fit/jobs.json": b"[]", "fit/other": b"x"}
-    assert _tar_bytes(members) == _tar_bytes(dict(reversed(members.items())))
-
-
 def _tarball(path: Path, member: tarfile.TarInfo, data: bytes = b"") -> Path:
     with tarfile.open(path, "w:gz") as tar:
         tar.addfile(member, io.BytesIO(data) if member.isfile() else None)
@@ -69,21 +65,55 @@ def _tarball(path: Path, member: tarfile.TarInfo, data: bytes = b"") -> Path:
 
 @pytest.mark.parametrize(
     "name, kind",
-    [("../escape.json", tarfile.REGTYPE), ("/etc/escape.json", tarfile.REGTYPE), ("link", tarfile.SYMTYPE)],
+    [("../escape.json", tarfile.REGTYPE), ("/etc/escape.json", tarfile.REGTYPE), ("fit/link", tarfile.SYMTYPE)],
 )
-def test_extraction_refuses_members_outside_the_target(tmp_path, name, kind):
+def test_restoring_refuses_members_outside_the_archive(tmp_path, name, kind):
     member = tarfile.TarInfo(name)
     member.type = kind
     member.size = 0
     if kind == tarfile.SYMTYPE:
         member.linkname = "../../outside"
     archive = _tarball(tmp_path / "evil.tar.gz", member)
-    with pytest.raises(UserError, match="refusing member"):
-        safe_extract(archive, tmp_path / "target")
-    assert not (tmp_path / "target").exists() and not (tmp_path / "escape.json").exists()
+    with pytest.raises(UserError, match="refused, nothing was extracted"):
+        read_jobs(archive)
 
 
-def test_extraction_keeps_plain_members(tmp_path):
+def test_restoring_reads_the_jobs_of_a_compressed_scan(tmp_path):
     archive = tmp_path / "ok.tar.gz"
-    archive.write_bytes(_tar_bytes({"fit/jobs.json": b"[]"}))
-    assert safe_extract(archive, tmp_path / "target") == [(tmp_path / "target" / "fit" / "jobs.json").resolve()]
+    archive.write_bytes(tarball_bytes([("fit/jobs.json", b'[{"tid": 0, "state": 2}]')]))
+    assert read_jobs(archive) == [{"tid": 0, "state": 2}]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [(b"[{", "not extended JSON"), (b'{"tid": 0}', "not a list of hyperopt job documents"),
+     (b'[{"tid": 0}, {"tid": 0}]', "some trial id twice"), (b"\xff", "not extended JSON")],
+)
+def test_restoring_refuses_what_is_not_a_scan(tmp_path, content, message):
+    archive = tmp_path / "bad.tar.gz"
+    archive.write_bytes(tarball_bytes([("fit/jobs.json", content)]))
+    with pytest.raises(UserError, match=message):
+        read_jobs(archive)
+
+
+@pytest.mark.parametrize("host", ["mongodb://user:secret@db.example.org", "user:secret@db", "db/replifold", "a b"])
+def test_the_database_host_refuses_uris_without_echoing_them(write_runcard, tmp_path, capsys, host):
+    card = tiny_card(27017)
+    card["hyperopt"]["db"]["host"] = host
+    assert main(["setup", str(write_runcard(card)), "-o", str(tmp_path / "fit")]) == 2
+    err = capsys.readouterr().err
+    assert "hyperopt.db.host" in err and "secret" not in err and "Traceback" not in err
+
+
+def test_a_credentials_file_readable_by_others_is_warned_about(tmp_path, caplog):
+    path = tmp_path / "login"
+    path.write_text("ann:s3cret\n", encoding="utf-8")
+    path.chmod(0o644)
+    with caplog.at_level("WARNING", logger="replifold"):
+        credentials({"REPLIFOLD_MONGO_CREDENTIALS": str(path)})
+    assert "chmod 600" in caplog.text and "s3cret" not in caplog.text
+    caplog.clear()
+    path.chmod(0o600)
+    with caplog.at_level("WARNING", logger="replifold"):
+        credentials({"REPLIFOLD_MONGO_CREDENTIALS": str(path)})
+    assert caplog.text == ""

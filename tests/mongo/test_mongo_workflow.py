@@ -27,7 +27,7 @@ def test_snakemake_runs_a_mongo_scan_with_a_driver_and_two_workers(
     )
     assert run.returncode == 0, run.output[-5000:]
     counts = run.job_counts()
-    assert counts[f"mongo_driver_{FIT}"] == 1 and counts[f"mongo_worker_{FIT}"] == 2
+    assert counts["mongo_driver"] == 1 and counts["mongo_worker"] == 2
     assert not {"suggest", "train_fold", "reduce_trial", "collect"} & set(counts)
 
     fit = tmp_path / "results" / FIT

@@ -31,10 +31,11 @@ def test_quick_runcard_plans_every_stage(snakemake, tmp_path):
         "fit_batch": 1,
         "split_replicas_closure_quick_batch0": 1,
         "postfit": 1,
+        "evolve": 1,
         "report": 1,
         "archive": 1,
         "all": 1,
-        "total": 22,
+        "total": 23,
     }
     assert "replifold fit results/closure-quick/runcard.yml" in run.output
     assert "--params results/closure-quick/hyperopt/best.json" in run.output
@@ -47,7 +48,7 @@ def test_round_r_suggests_from_earlier_rounds_only(snakemake, tmp_path):
     inputs = [part.split("output:")[0] for part in block[1:]]
     round0 = next(i for i in inputs if "hyperloss" not in i)
     round1 = next(i for i in inputs if "hyperloss" in i)
-    assert "runcard.yml" in round0
+    assert "views/search.json" in round0
     assert "trial0/hyperloss.json" in round1 and "trial1/hyperloss.json" in round1
     assert "trial2/" not in round1
 
@@ -81,16 +82,20 @@ def test_mongo_engine_plans_a_driver_and_gpu_tagged_workers(snakemake, tmp_path,
     run = snakemake(tmp_path, "-n", "--cores", "4", "--config", f"runcards=[{card}]", "gpu_train_fold=1")
     assert run.returncode == 0, run.output
     counts = run.job_counts()
-    assert counts["mongo_driver_mongoscan"] == 1 and counts["mongo_worker_mongoscan"] == 3
+    assert counts["mongo_driver"] == 1 and counts["mongo_worker"] == 3
     assert not {"suggest", "train_fold", "reduce_trial", "collect"} & set(counts)
     plan = run.planned_resources()
-    assert all(job["gpu"] == "1" for job in plan["mongo_worker_mongoscan"])
-    assert plan["mongo_driver_mongoscan"][0].get("gpu", "0") == "0"
+    assert all(job["gpu"] == "1" for job in plan["mongo_worker"])
+    assert plan["mongo_driver"][0].get("gpu", "0") == "0"
     assert "replifold mongo-driver results/mongoscan" in run.output
     # whatever needs the scan brings the workers along: the driver alone would wait for them forever
     for target in ("scan", "results/mongoscan/fit/batch0/result.json"):
         partial = snakemake(tmp_path, "-n", "--cores", "4", target, "--config", f"runcards=[{card}]").job_counts()
-        assert partial["mongo_driver_mongoscan"] == 1 and partial["mongo_worker_mongoscan"] == 3, (target, partial)
+        assert partial["mongo_driver"] == 1 and partial["mongo_worker"] == 3, (target, partial)
+    slurm = snakemake(tmp_path, "-n", "--profile", str(REPO_ROOT / "profiles" / "slurm"), "--config",
+                      f"runcards=[{card}]").planned_resources()
+    assert all(job["gpu"] == "1" and job["slurm_partition"] == "gpu" for job in slurm["mongo_worker"])
+    assert slurm["mongo_driver"][0]["slurm_partition"] == "cpu" and slurm["mongo_driver"][0].get("gpu", "0") == "0"
 
 
 def test_scan_target_stops_at_the_trials_store(snakemake, tmp_path):
@@ -145,3 +150,24 @@ def test_installed_profile_resolves_by_name(snakemake, tmp_path):
     run = snakemake(workdir, "-n", "--profile", "slurm", env={"XDG_CONFIG_HOME": str(config_home)})
     assert run.returncode == 0, run.output
     _assert_gpu_on_training_rules_only(run.planned_resources())
+
+
+def test_runcard_names_with_spaces_or_shell_characters_are_refused(snakemake, tmp_path, quick_runcard, write_yaml):
+    for name in ("my fit", "q$(touch PWNED)", "semi;colon"):
+        card = write_yaml(tmp_path / f"{name}.yml", quick_runcard)
+        run = snakemake(tmp_path, "-n", "--cores", "2", "--config", f"runcards=['{card}']")
+        assert run.returncode != 0 and "not a valid fit name" in run.output, run.output
+        assert "Traceback" not in run.output.split("not a valid fit name")[0][-2000:]
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_runcard_names_with_dots_and_dashes_plan_and_every_path_is_quoted(
+    snakemake, tmp_path, quick_runcard, write_yaml
+):
+    card = write_yaml(tmp_path / "NNPDF4.0_closure-v2.yml", quick_runcard)
+    run = snakemake(tmp_path, "-n", "--cores", "2", "-p", "--config", f"runcards=[{card}]", "results=my results")
+    assert run.returncode == 0, run.output
+    assert run.job_counts()["archive"] == 1
+    assert "replifold setup" in run.output and "-o 'my results/NNPDF4.0_closure-v2'" in run.output
+    assert "--params 'my results/NNPDF4.0_closure-v2/hyperopt/best.json'" in run.output
+    assert "replifold train-fold 'my results/NNPDF4.0_closure-v2' --trial 3 --fold 1" in run.output

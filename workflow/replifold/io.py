@@ -9,6 +9,7 @@ carries timestamps.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import io
 import json
@@ -22,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from replifold.errors import UserError
 
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -47,23 +50,68 @@ def atomic_output(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Pat
 
 @contextlib.contextmanager
 def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
-    """A temporary folder beside ``path`` that replaces it, and all it held, only if the block finishes.
+    """A temporary folder beside ``path`` that takes its place only if the block finishes.
 
-    For outputs made of many files (IMNN simulation sets): the files inside are plain writes
-    and the one rename at the end is what makes the whole output appear at once.
+    A reader (or a later job) sees the old folder, the new one, or none, never a half-written
+    one; a killed writer leaves a hidden ``.<name>.tmp-*`` folder that
+    ``remove_stale_temporaries`` clears under the owner's lock.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.tmp-"))
     try:
         yield tmp
         os.chmod(tmp, 0o755)
+        old = None
         if path.exists():
-            shutil.rmtree(path)
+            old = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.tmp-"))
+            os.replace(path, old / path.name)
         os.replace(tmp, path)
+        if old is not None:
+            shutil.rmtree(old)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def remove_stale_temporaries(parent: str | os.PathLike) -> list[str]:
+    """Remove the leftovers of killed atomic writers in ``parent`` (call it holding the folder's lock)."""
+    removed = []
+    for leftover in sorted(Path(parent).glob(".*.tmp*")):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover)
+        else:
+            leftover.unlink()
+        removed.append(leftover.name)
+    return removed
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | os.PathLike, holder: str) -> Iterator[None]:
+    """An exclusive lock on ``folder`` (``.lock`` inside it), or a UserError naming who holds it.
+
+    The kernel drops the lock when its process dies, so a killed job never leaves a stale lock.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    lock_path = folder / ".lock"
+    with open(lock_path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            other = handle.read().strip() or "another process"
+            raise UserError(f"{folder} is in use by {other}; wait for it to finish (lock: {lock_path})") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{holder} (pid {os.getpid()})\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:

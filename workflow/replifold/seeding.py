@@ -34,7 +34,9 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -142,3 +144,18 @@ def set_initial_state(
     # Layers read the global dtype policy, which Keras freezes at its first use; set it too.
     keras.config.set_dtype_policy(floatx)
     return InitialState(seed, wanted[0], wanted[1], bool(double_precision))
+
+
+def set_job_state(
+    runcard: Mapping[str, Any], *, trial: int = -1, fold: int = -1, batch_first_replica: int = 0
+) -> InitialState:
+    """``set_initial_state`` for one training job of an expanded runcard: a final-fit batch
+    (``batch_first_replica``) or a hyperopt (``trial``, ``fold``); threads and precision from
+    the runcard's ``parallelism`` and ``double_precision``."""
+    parallelism = runcard.get("parallelism", {})
+    return set_initial_state(
+        job_seed(int(runcard["nnseed"]), trial=trial, fold=fold, batch_first_replica=batch_first_replica),
+        intra_op_threads=int(parallelism.get("intra_op_threads", 1)),
+        inter_op_threads=int(parallelism.get("inter_op_threads", 1)),
+        double_precision=bool(runcard.get("double_precision", False)),
+    )

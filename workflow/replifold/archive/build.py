@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from replifold.archive.manifest import MANIFEST_NAME, manifest_text
+from replifold.archive.manifest import manifest_text
 from replifold.archive.members import archived_files
 from replifold.archive.provenance import build_provenance
-from replifold.archive.tarball import tarball_bytes
+from replifold.errors import UserError
 from replifold.io import atomic_write_bytes, atomic_write_text, dumps_json, sha256_bytes
-
-PROVENANCE_NAME = "provenance.json"
+from replifold.layout import MANIFEST_NAME, PROVENANCE_NAME, FitLayout
+from replifold.tarballs import ROOT_NAME, tarball_bytes
 
 
 @dataclass(frozen=True)
@@ -22,9 +22,12 @@ class ArchiveOutputs:
 
 
 def build_archive(fit_dir: Path, runcard: dict, outdir: Path) -> ArchiveOutputs:
-    name = fit_dir.name
-    members = {f"{name}/{rel}": (fit_dir / rel).read_bytes() for rel in archived_files(fit_dir)}
-    provenance = dumps_json(build_provenance(fit_dir, runcard))
+    layout = FitLayout(fit_dir)
+    name = layout.name
+    if not ROOT_NAME.fullmatch(name):
+        raise UserError(f"{fit_dir}: the archive is named after the fit folder, and {name!r} is not a valid fit name")
+    members = {f"{name}/{rel}": (layout.root / rel).read_bytes() for rel in archived_files(layout)}
+    provenance = dumps_json(build_provenance(layout, runcard))
     members[f"{name}/{PROVENANCE_NAME}"] = provenance.encode("utf-8")
     manifest = manifest_text(members)
     members[f"{name}/{MANIFEST_NAME}"] = manifest.encode("utf-8")

@@ -6,8 +6,6 @@ from collections.abc import Mapping
 
 from replifold.io import sha256_bytes
 
-MANIFEST_NAME = "MANIFEST.sha256"
-
 
 def manifest_text(members: Mapping[str, bytes]) -> str:
     return "".join(f"{sha256_bytes(content)}  {name}\n" for name, content in sorted(members.items()))

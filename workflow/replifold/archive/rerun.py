@@ -2,10 +2,12 @@
 
 The rerun goes through the same ``replifold`` verbs the workflow ran, in a fresh process
 (TensorFlow's thread pools and seeds are set once per process), on the archived runcard,
-data and trial parameters. A replica is retrained with its whole original batch, since
-only the same batch layout promises identical bits. An imnn archive holds no simulations
-(they are reproducible and can be large): they are simulated again first, from the archived
-runcard's seeds, and every retrained result records the hash of their index.
+data and trial parameters, extracted only through ``replifold.tarballs``. The child Python is
+started with ``-P``, so neither the working directory nor the extracted archive is ever on
+its import path. A replica is retrained with its whole original batch, since only the same
+batch layout promises identical bits. An imnn archive holds no simulations (they are
+reproducible and can be large): they are simulated again first, from the archived runcard's
+seeds, and every retrained result records the hash of their index.
 """
 
 from __future__ import annotations
@@ -17,16 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from replifold.errors import UserError
-from replifold.imnn.results import HISTORY_NAME, STATISTICS_NAME
-from replifold.imnn.results import REPLICA_FILES as IMNN_REPLICA_FILES
 from replifold.imnn.stages import is_imnn_fit
 from replifold.io import read_json
+from replifold.layout import FitLayout, TrainedModelDir, batch_dir, replica_dir
+from replifold.tarballs import Tarball
 
 _TARGET = re.compile(r"^(?:fold:(\d+):(\d+)|replica:(\d+))$")
-FOLD_FILES = ("result.json", "weights.h5", "model.json")
-BATCH_FILES = ("result.json", "weights.h5", "model.json")
-REPLICA_FILES = ("fit.json", "grid.npz", "weights.h5")
-IMNN_BATCH_EXTRA = (HISTORY_NAME, STATISTICS_NAME)
 
 
 @dataclass(frozen=True)
@@ -48,76 +46,80 @@ class RerunTarget:
         return f"replica {self.replica}" if self.replica is not None else f"trial {self.trial} fold {self.fold}"
 
 
-def extract(members: dict[str, bytes], root: str, dest: Path) -> Path:
-    for name, content in members.items():
-        target = dest / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
-    return dest / root
-
-
-def _replifold(*args: str | Path) -> str | None:
-    """Run one verb in a fresh interpreter; the tail of its output when it fails, else None."""
+def _replifold(workdir: Path, *args: str | Path) -> str | None:
+    """Run one verb in a fresh, isolated interpreter; the tail of its output when it fails, else None."""
     done = subprocess.run(
-        [sys.executable, "-m", "replifold.cli", *map(str, args)], capture_output=True, text=True, check=False
+        [sys.executable, "-P", "-m", "replifold.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=workdir,
     )
     if done.returncode == 0:
         return None
     return f"'replifold {' '.join(map(str, args))}' exited with {done.returncode}: {(done.stdout + done.stderr)[-2000:]}"
 
 
-def _compare(members: dict[str, bytes], root: str, rerun_dir: Path, archived_dir: str, names: tuple[str, ...]) -> list[str]:
+def _compare(tarball: Tarball, archived: FitLayout, fresh: list[Path], kept: list[Path]) -> list[str]:
+    """Each freshly written file against the archived member at the same place."""
     problems = []
-    for name in names:
-        member = f"{root}/{archived_dir}/{name}"
-        fresh = rerun_dir / name
-        if member not in members:
+    for new, old in zip(fresh, kept, strict=True):
+        member = f"{tarball.root}/{archived.relative(old)}"
+        if member not in tarball.files:
             problems.append(f"{member}: not in the archive")
-        elif not fresh.is_file():
-            problems.append(f"{member}: the rerun did not write {name}")
-        elif fresh.read_bytes() != members[member]:
+        elif not new.is_file():
+            problems.append(f"{member}: the rerun did not write {new.name}")
+        elif new.read_bytes() != tarball.files[member]:
             problems.append(f"{member}: rerun bytes differ from the archived ones")
     return problems
 
 
-def _simulations(fit_dir: Path) -> str | None:
+def _simulations(workdir: Path, fit: FitLayout) -> str | None:
     """Simulate an imnn fit's sets again (nothing to do for PDF fits); the failure, if any."""
-    return _replifold("simulate", fit_dir) if is_imnn_fit(fit_dir) else None
+    return _replifold(workdir, "simulate", fit.root) if is_imnn_fit(fit.root) else None
 
 
-def rerun_fold(members: dict[str, bytes], root: str, fit_dir: Path, trial: int, fold: int) -> list[str]:
-    fold_dir = Path("hyperopt", f"trial{trial}", f"fold{fold}")
-    names = FOLD_FILES + (IMNN_BATCH_EXTRA if is_imnn_fit(fit_dir) else ())
-    for name in names:
-        (fit_dir / fold_dir / name).unlink(missing_ok=True)
-    failure = _simulations(fit_dir) or _replifold("train-fold", fit_dir, "--trial", trial, "--fold", fold)
+def _batch_files(target: TrainedModelDir, imnn: bool) -> list[Path]:
+    return list(target.imnn_reproducible if imnn else target.reproducible)
+
+
+def rerun_fold(tarball: Tarball, fit: FitLayout, workdir: Path, trial: int, fold: int) -> list[str]:
+    target = fit.fold(trial, fold)
+    files = _batch_files(target, is_imnn_fit(fit.root))
+    for path in files:
+        path.unlink(missing_ok=True)
+    failure = _simulations(workdir, fit) or _replifold(workdir, "train-fold", fit.root, "--trial", trial, "--fold", fold)
     if failure:
         return [failure]
-    return _compare(members, root, fit_dir / fold_dir, fold_dir.as_posix(), names)
+    return _compare(tarball, fit, files, files)
 
 
-def _batch_of(fit_dir: Path, replica: int) -> tuple[str, list[int]]:
-    for result in sorted((fit_dir / "fit").glob("batch*/result.json")):
+def _batch_of(fit: FitLayout, replica: int) -> tuple[int, list[int]]:
+    for result in sorted(fit.fit_dir.glob("batch*/result.json")):
         replicas = [r["replica"] for r in read_json(result)["replicas"]]
         if replica in replicas:
-            return result.parent.name, replicas
+            return int(result.parent.name.removeprefix("batch")), replicas
     raise UserError(f"no batch of the archive trained replica {replica}")
 
 
-def rerun_replica(members: dict[str, bytes], root: str, fit_dir: Path, replica: int, workdir: Path) -> list[str]:
-    batch, replicas = _batch_of(fit_dir, replica)
-    best = fit_dir / "hyperopt" / "best.json"
-    params = ["--params", best] if best.is_file() else []
-    batch_dir, split_dir = workdir / "rerun" / batch, workdir / "rerun" / "fit"
+def rerun_replica(tarball: Tarball, fit: FitLayout, workdir: Path, replica: int) -> list[str]:
+    batch, replicas = _batch_of(fit, replica)
+    params = ["--params", fit.best_json] if fit.best_json.is_file() else []
+    fresh_batch: TrainedModelDir = batch_dir(workdir / "rerun" / f"batch{batch}")
+    fresh_replicas = workdir / "rerun" / "fit"
     replica_list = ",".join(map(str, replicas))
-    failure = _simulations(fit_dir) or _replifold(
-        "fit", fit_dir / "runcard.yml", fit_dir / "data", "--replicas", replica_list, *params, "-o", batch_dir
-    ) or _replifold("split", batch_dir, "-o", split_dir)
+    failure = _simulations(workdir, fit) or _replifold(
+        workdir, "fit", fit.runcard, fit.data_dir, "--replicas", replica_list, *params, "-o", fresh_batch.path
+    ) or _replifold(workdir, "split", fresh_batch.path, "-o", fresh_replicas)
     if failure:
         return [failure]
-    imnn = is_imnn_fit(fit_dir)
-    batch_files = BATCH_FILES + (IMNN_BATCH_EXTRA if imnn else ())
-    return _compare(members, root, batch_dir, f"fit/{batch}", batch_files) + _compare(
-        members, root, split_dir / f"replica_{replica}", f"fit/replica_{replica}",
-        IMNN_REPLICA_FILES if imnn else REPLICA_FILES,
+    fresh_replica, kept_replica = replica_dir(fresh_replicas, replica), fit.replica(replica)
+    kept_batch = fit.batch(batch)
+    imnn = is_imnn_fit(fit.root)
+
+    def replica_files(target):
+        return list(target.imnn_reproducible if imnn else target.reproducible)
+
+    return _compare(tarball, fit, _batch_files(fresh_batch, imnn), _batch_files(kept_batch, imnn)) + _compare(
+        tarball, fit, replica_files(fresh_replica), replica_files(kept_replica)
     )

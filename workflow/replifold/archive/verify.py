@@ -1,28 +1,26 @@
-"""Check an archive against its own manifest: every member listed, every hash equal."""
+"""Check an archive against its manifest, and the manifest against something outside the archive.
+
+An archive's own MANIFEST.sha256 only proves the archive is self-consistent: whoever altered a
+member could rewrite the manifest too. The outside references are the archive's sha256 as
+published (``--expect-sha256``) or the MANIFEST.sha256 the archive rule wrote beside the
+tarball; ``verify`` says which one it used, and that it had none when it had none.
+"""
 
 from __future__ import annotations
 
-import tarfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from replifold.archive.manifest import MANIFEST_NAME, parse_manifest
-from replifold.archive.tarball import read_members
-from replifold.errors import UserError
-from replifold.io import sha256_bytes
+from replifold.archive.manifest import parse_manifest
+from replifold.io import sha256_bytes, sha256_file
+from replifold.layout import MANIFEST_NAME
+from replifold.tarballs import Tarball
 
 
-def archive_root(members: dict[str, bytes]) -> str:
-    """The fit name: the archive's single top-level folder."""
-    roots = {name.split("/", 1)[0] for name in members}
-    if len(roots) != 1:
-        raise UserError(f"not a replifold archive: expected one top-level folder, found {sorted(roots)}")
-    return roots.pop()
-
-
-def manifest_problems(members: dict[str, bytes]) -> list[str]:
-    """One line per problem, each naming the member; empty when the archive is intact."""
-    root = archive_root(members)
-    manifest_name = f"{root}/{MANIFEST_NAME}"
+def manifest_problems(tarball: Tarball) -> list[str]:
+    """One line per problem, each naming the member; empty when the archive matches its manifest."""
+    members = tarball.files
+    manifest_name = f"{tarball.root}/{MANIFEST_NAME}"
     if manifest_name not in members:
         return [f"{manifest_name}: missing"]
     try:
@@ -40,10 +38,24 @@ def manifest_problems(members: dict[str, bytes]) -> list[str]:
     return problems
 
 
-def load_archive(path: Path) -> dict[str, bytes]:
-    if not path.is_file():
-        raise UserError(f"no archive at {path}")
-    try:
-        return read_members(str(path))
-    except (OSError, EOFError, tarfile.TarError) as error:
-        raise UserError(f"{path} is not a readable .tar.gz: {error}") from None
+@dataclass(frozen=True)
+class OutsideCheck:
+    reference: str | None  # what the archive was compared with; None when nothing outside it was found
+    problems: tuple[str, ...]
+
+
+def outside_check(archive: Path, tarball: Tarball, expect_sha256: str | None) -> OutsideCheck:
+    if expect_sha256 is not None:
+        actual = sha256_file(archive)
+        wanted = expect_sha256.strip().lower()
+        problems = () if actual == wanted else (f"{archive}: sha256 {actual} is not the expected {wanted}",)
+        return OutsideCheck(f"the expected sha256 {wanted}", problems)
+    sibling = archive.parent / MANIFEST_NAME
+    if not sibling.is_file():
+        return OutsideCheck(None, ())
+    inside = tarball.files.get(f"{tarball.root}/{MANIFEST_NAME}", b"")
+    if sibling.read_bytes() != inside:
+        return OutsideCheck(
+            str(sibling), (f"{sibling} differs from the archive's own {MANIFEST_NAME}: the archive was altered",)
+        )
+    return OutsideCheck(str(sibling), ())

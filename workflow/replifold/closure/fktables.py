@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from replifold.closure.catalogue import DisSpec, HadronicSpec, PositivitySpec
-from replifold.problem import FLAVOURS
+from replifold.closure.catalogue import DisSpec, HadronicSpec, PositivitySpec, positivity_spec
+from replifold.problem import FLAVOURS, PositivitySet
 
 KERNEL_TAU = np.array([0.0, 1.0 / 3.0, 2.0 / 3.0, 1.0])
 KERNEL_WEIGHTS = np.exp(-1.5 * KERNEL_TAU) / np.exp(-1.5 * KERNEL_TAU).sum()
@@ -94,6 +94,12 @@ def positivity_fk(spec: PositivitySpec, xgrid: np.ndarray) -> np.ndarray:
         weights = smeared_weights(xgrid, x, q) if spec.smeared else interpolation_weights(xgrid, x)
         fk[i] = np.outer(spec.coefficients, weights)
     return fk
+
+
+def positivity_sets(names: tuple[str, ...], xgrid: np.ndarray) -> tuple[PositivitySet, ...]:
+    """The built-in positivity sets ``names`` on ``xgrid`` (any problem's grid)."""
+    specs = [positivity_spec(name) for name in names]
+    return tuple(PositivitySet(name=s.name, fk=positivity_fk(s, xgrid), kinematics=s.kinematics()) for s in specs)
 
 
 def linear_predictions(fk: np.ndarray, xf: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ level-1 data (``filterseed``) -> level-2 replicas (``mcseed``) and masks (``trvl
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,14 +22,14 @@ from replifold.closure.fktables import (
     hadronic_fk,
     hadronic_x,
     linear_predictions,
-    positivity_fk,
+    positivity_sets,
 )
 from replifold.closure.grids import POWER, make_integration_grid, make_xgrid
-from replifold.closure.pseudodata import level1_data, replica_data, training_masks
 from replifold.closure.request import ClosureRequest
 from replifold.closure.truth import COMPONENTS, Truth, make_truth
 from replifold.errors import RuncardError
-from replifold.problem import Dataset, PositivitySet, Problem, save_problem
+from replifold.problem import Dataset, Problem, ReplicaSampling, save_problem
+from replifold.pseudodata import level1_data
 
 DESCRIPTION = (
     "replifold built-in closure test: analytic truth A x^a (1-x)^b (1 + c sqrt(x) + d x) per component "
@@ -39,8 +40,12 @@ DESCRIPTION = (
 
 
 def write_problem(runcard: Mapping[str, Any], data_dir: str | Path) -> None:
-    """Generate the problem the expanded ``runcard`` describes into ``data_dir`` (layout: ``replifold.problem``)."""
-    problem, truth_extra = build_problem(ClosureRequest.from_runcard(runcard))
+    """Generate the problem the expanded ``runcard`` describes into ``data_dir`` (layout: ``replifold.problem``).
+
+    No replica is drawn here: jobs draw the ones they train when they load the problem.
+    """
+    request = dataclasses.replace(ClosureRequest.from_runcard(runcard), replica_ids=())
+    problem, truth_extra = build_problem(request)
     save_problem(problem, data_dir, truth_extra)
 
 
@@ -91,29 +96,23 @@ def build_problem(request: ClosureRequest) -> tuple[Problem, dict[str, np.ndarra
         )
         offset += theory.shape[0]
 
-    positivity = []
-    for name in request.positivity:
-        spec = catalogue.positivity_spec(name)
-        positivity.append(PositivitySet(name=name, fk=positivity_fk(spec, xgrid), kinematics=spec.kinematics()))
-
-    replica_ids = np.asarray(request.replica_ids, dtype=np.int64)
     indices = [catalogue.dataset_index(d.name) for d in datasets]
+    sampling = ReplicaSampling(request.mcseed, request.trvlseed, request.genrep, tuple(indices), covmat)
     problem = Problem(
         xgrid=xgrid,
         integration_x=integration_x,
         integration_w=integration_w,
         truth_xf=truth_xf,
         datasets=tuple(datasets),
-        positivity=tuple(positivity),
+        positivity=positivity_sets(request.positivity, xgrid),
         folds=request.folds,
         covmat=covmat,
-        replica_ids=replica_ids,
-        replica_data=replica_data(central_all, cholesky, request.mcseed, request.replica_ids, request.genrep),
-        training_mask=training_masks(
-            [d.ndata for d in datasets], [d.frac for d in datasets], indices, request.trvlseed, request.replica_ids
-        ),
+        replica_ids=np.zeros(0, dtype=np.int64),
+        replica_data=np.zeros((0, covmat.shape[0])),
+        training_mask=np.zeros((0, covmat.shape[0]), dtype=bool),
         meta=_meta(request, truth, indices),
-    )
+        sampling=sampling,
+    ).with_replicas(request.replica_ids)
     truth_extra = {
         "xf_integration": truth.xf(integration_x),
         "parameters": truth.parameters(),
@@ -175,10 +174,6 @@ def _meta(request: ClosureRequest, truth: Truth, catalogue_indices: list[int]) -
             "mcseed": request.mcseed,
             "trvlseed": request.trvlseed,
             "level1": seeding.level1_seed(request.filterseed) if request.fakenoise else None,
-            "mc": [seeding.mc_seed(request.mcseed, r) for r in request.replica_ids] if request.genrep else None,
-            "trvl": [
-                [seeding.trvl_seed(request.trvlseed, r, i) for i in catalogue_indices] for r in request.replica_ids
-            ],
         },
         "truth": {
             "components": list(COMPONENTS),

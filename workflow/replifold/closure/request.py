@@ -57,22 +57,27 @@ class ClosureRequest:
                 allowed="an integer >= 16",
             )
         datasets = _dataset_inputs(runcard["dataset_inputs"])
-        replicas = int(runcard["replicas"])
-        if "hyperopt" in runcard and runcard["hyperopt"] is not None:
-            replicas = max(replicas, int(runcard["hyperopt"]["replicas"]))
         return cls(
             filterseed=int(closure["filterseed"]),
             fakenoise=bool(closure["fakenoise"]),
             xgrid=xgrid,
             integration_points=int(closure["integration_points"]),
             datasets=datasets,
-            positivity=_positivity_names(runcard.get("positivity") or {}),
+            positivity=positivity_inputs(runcard.get("positivity") or {}),
             mcseed=int(runcard["mcseed"]),
             trvlseed=int(runcard["trvlseed"]),
             genrep=bool(runcard["genrep"]),
-            replica_ids=tuple(range(1, replicas + 1)),
-            folds=_folds(runcard.get("kfold") or {}, [d.name for d in datasets]),
+            replica_ids=replica_numbers(runcard),
+            folds=fold_partitions(runcard.get("kfold") or {}, [d.name for d in datasets]),
         )
+
+
+def replica_numbers(runcard: Mapping[str, Any]) -> tuple[int, ...]:
+    """Replicas 1..N with data: the fit's, or more if the hyperopt scan trains more per trial."""
+    replicas = int(runcard["replicas"])
+    if runcard.get("hyperopt"):
+        replicas = max(replicas, int(runcard["hyperopt"]["replicas"]))
+    return tuple(range(1, replicas + 1))
 
 
 def _check_xgrid(grid: XGridSettings) -> None:
@@ -113,7 +118,8 @@ def _dataset_inputs(entries: Sequence[Mapping[str, Any]]) -> tuple[DatasetInput,
     return tuple(out)
 
 
-def _positivity_names(section: Mapping[str, Any]) -> tuple[str, ...]:
+def positivity_inputs(section: Mapping[str, Any]) -> tuple[str, ...]:
+    """The runcard's positivity sets (built-in ones, shared by every problem), each once."""
     names = []
     for i, entry in enumerate(section.get("posdatasets") or []):
         name = str(entry["dataset"])
@@ -125,7 +131,7 @@ def _positivity_names(section: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _folds(kfold: Mapping[str, Any], fitted: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+def fold_partitions(kfold: Mapping[str, Any], fitted: Sequence[str]) -> tuple[tuple[str, ...], ...]:
     """Partitions by dataset name; each name must be one of the runcard's ``dataset_inputs``."""
     folds = []
     for k, partition in enumerate(kfold.get("partitions") or []):

@@ -7,9 +7,10 @@ so two clean runs of a runcard on one machine give the same sha256.
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 
-from replifold.errors import UserError
+log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -19,12 +20,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from replifold.archive.build import build_archive
-    from replifold.runcard import expand_runcard, load_runcard
+    from replifold.runcard import load_fit_runcard
 
-    runcard_path = args.fit_dir / "runcard.yml"
-    if not runcard_path.is_file():
-        raise UserError(f"{args.fit_dir} is not a fit directory (no runcard.yml)")
-    runcard = expand_runcard(load_runcard(runcard_path), source=str(runcard_path))
+    runcard = load_fit_runcard(args.fit_dir)
     outputs = build_archive(args.fit_dir.resolve(), runcard, args.outdir)
-    print(f"archive: {outputs.tarball} ({outputs.members} members) sha256 {outputs.sha256}")
+    log.info(f"archive: {outputs.tarball} ({outputs.members} members) sha256 {outputs.sha256}")
     return 0

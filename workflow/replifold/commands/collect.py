@@ -7,7 +7,10 @@ same bytes, and a scan extended by more rounds keeps every finished trial.
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -20,16 +23,19 @@ def run(args: argparse.Namespace) -> int:
     if is_imnn_fit(args.fit_dir):
         from replifold.imnn.stages import collect
 
-        print(collect(args.fit_dir))
+        log.info(collect(args.fit_dir))
         return 0
     from replifold.hyperopt.context import ScanContext
-    from replifold.hyperopt.records import STATUS_OK, read_outcomes
-    from replifold.hyperopt.store import write_store
+    from replifold.hyperopt.engines.files import FilesEngine
+    from replifold.hyperopt.records import STATUS_OK
 
     ctx = ScanContext.load(args.fit_dir)
-    outcomes = read_outcomes(ctx, range(ctx.scan.n_trials))
-    best = write_store(ctx, outcomes)
+    engine = FilesEngine(ctx)
+    outcomes = engine.history(ctx.scan.n_trials)
+    best = engine.write_store()
     failed = sum(o.status != STATUS_OK for o in outcomes)
-    print(f"{len(outcomes)} trials ({failed} failed); best: trial {best.trial} with loss {best.loss:.6g} "
-          f"-> {ctx.layout.best_json}")
+    log.info(
+        f"{len(outcomes)} trials ({failed} failed); best: trial {best.trial} with loss {best.loss:.6g} "
+        f"-> {ctx.layout.best_json}"
+    )
     return 0

@@ -7,13 +7,13 @@ replica, reproducible) and ``OUT/fit.timing.json`` (wall time, speed, host: not 
 from __future__ import annotations
 
 import argparse
+import logging
 import re
 from pathlib import Path
 
 from replifold.errors import UserError
 
-RESULT_NAME = "result.json"
-TIMING_NAME = "fit.timing.json"
+log = logging.getLogger(__name__)
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
 
 
@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from replifold.imnn.stages import fit as fit_imnn
     from replifold.imnn.stages import is_imnn
     from replifold.io import read_json, write_json
+    from replifold.layout import batch_dir
     from replifold.problem import load_problem
     from replifold.runcard import expand_runcard, load_runcard
 
@@ -60,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
     if is_imnn(runcard):
         failed = fit_imnn(runcard, args.data_dir, replicas, args.params, args.outdir)
         if failed:
-            print(f"replifold fit: replicas {failed} diverged (non-finite loss or det F) and are recorded as failed")
+            log.warning(f"replicas {failed} diverged (non-finite loss or det F) and are recorded as failed")
+        log.info(f"replicas {args.replicas} -> {args.outdir}")
         return 0
     if args.params is not None:
         from replifold.hyperopt.space import apply_params
@@ -69,14 +71,12 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"--params {args.params}: no such file (run 'replifold collect' to write best.json)")
 
         runcard = {**runcard, "parameters": apply_params(runcard["parameters"], read_json(args.params)["params"])}
-    problem = load_problem(args.data_dir)
-    parallelism = runcard.get("parallelism", {})
-    seeding.set_initial_state(
-        seeding.job_seed(int(runcard["nnseed"]), batch_first_replica=replicas[0]),
-        intra_op_threads=int(parallelism.get("intra_op_threads", 1)),
-        inter_op_threads=int(parallelism.get("inter_op_threads", 1)),
-        double_precision=bool(runcard.get("double_precision", False)),
-    )
+    if replicas[-1] > runcard["replicas"]:
+        raise UserError(
+            f"--replicas {args.replicas}: the runcard fits replicas 1-{runcard['replicas']}; raise 'replicas' to fit more"
+        )
+    problem = load_problem(args.data_dir, replicas)
+    seeding.set_job_state(runcard, batch_first_replica=replicas[0])
 
     from replifold.training.progress import Progress
     from replifold.training.replicas import train_replicas
@@ -84,10 +84,12 @@ def run(args: argparse.Namespace) -> int:
 
     epochs = int(runcard["parameters"]["epochs"])
     batch = train_replicas(runcard, problem, replicas, progress=Progress(epochs, label=f"fit {args.replicas}"))
-    save_model(batch.model, args.outdir, replicas)
-    write_json(args.outdir / RESULT_NAME, batch.result.to_json())
-    write_json(args.outdir / TIMING_NAME, batch.timing.to_json())
+    out = batch_dir(args.outdir)
+    save_model(batch.model, out, replicas)
+    write_json(out.result, batch.result.to_json())
+    write_json(out.timing, batch.timing.to_json())
     failed = [r.replica for r in batch.result.replicas if r.failed]
     if failed:
-        print(f"replifold fit: replicas {failed} diverged (NaN/inf loss) and are recorded as failed")
+        log.warning(f"replicas {failed} diverged (NaN/inf loss) and are recorded as failed")
+    log.info(f"replicas {args.replicas} -> {out.path}")
     return 0

@@ -7,12 +7,14 @@ after this ``snakemake --profile slurm`` works from any directory, not only the 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 from pathlib import Path
 
 from replifold.errors import UserError, nearest
 
 PROFILE_FILES = ("config.yaml",)
+log = logging.getLogger(__name__)
 
 
 def _user_profiles() -> Path:
@@ -57,5 +59,5 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{target} already holds a profile; pass --force to replace it")
     for name in PROFILE_FILES:
         atomic_write_bytes(target / name, (profile / name).read_bytes())
-    print(f"installed {profile} -> {target}; now run: snakemake --profile {args.name}")
+    log.info(f"installed {profile} -> {target}; now run: snakemake --profile {args.name}")
     return 0

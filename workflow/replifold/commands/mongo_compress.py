@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -12,10 +15,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from replifold.hyperopt.mongo.dump import compress
-    from replifold.hyperopt.mongo.scan import MongoScan
+    from replifold.hyperopt.engines.mongo.dump import compress
+    from replifold.hyperopt.engines.mongo.scan import MongoScan
 
     scan = MongoScan.load(args.fit_dir)
     count = compress(scan.jobs(), args.output)
-    print(f"{count} jobs of {scan.exp_key} from {scan.settings.address} -> {args.output}")
+    log.info(f"{count} jobs of {scan.exp_key} from {scan.settings.address} -> {args.output}")
     return 0

@@ -8,39 +8,12 @@ every finished one, and rewrites hyperopt/{tries.json, tries.pkl, best.json} aft
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 
+from replifold.commands.mongo_options import add_timing_options, timing
 
-def add_timing_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--stale-after", type=float, default=600.0, metavar="S",
-        help="seconds without heartbeat after which a running trial is queued again (default 600)",
-    )
-    parser.add_argument("--poll", type=float, default=1.0, metavar="S", help="seconds between database polls (default 1)")
-
-
-def timing(args: argparse.Namespace):
-    from replifold.errors import UserError
-    from replifold.hyperopt.mongo.driver import Timing
-
-    if args.stale_after <= 0 or args.poll <= 0:
-        raise UserError("--stale-after and --poll must be positive numbers of seconds")
-    return Timing(stale_after_s=args.stale_after, poll_s=args.poll)
-
-
-def restore(scan, jobs, archive: Path) -> None:
-    from hyperopt import JOB_STATE_DONE, JOB_STATE_ERROR, JOB_STATE_NEW, JOB_STATE_RUNNING
-
-    from replifold.errors import UserError
-    from replifold.hyperopt.mongo.dump import extract
-
-    if not archive.is_file():
-        raise UserError(f"--restore {archive}: no such archive")
-    if jobs.count(JOB_STATE_NEW, JOB_STATE_RUNNING, JOB_STATE_DONE, JOB_STATE_ERROR):
-        print(f"the database already holds jobs of {scan.exp_key}: --restore {archive} is not needed")
-        return
-    count = extract(jobs, archive, scan.dbpath / "extracted", replace=False)
-    print(f"restored {count} jobs from {archive}")
+log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -53,23 +26,34 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from replifold.hyperopt.mongo.driver import drive, wait_for_workers
-    from replifold.hyperopt.mongo.scan import MongoScan
-    from replifold.hyperopt.mongo.server import scan_server
+    from pymongo.errors import PyMongoError
+
+    from replifold.errors import UserError
+    from replifold.hyperopt.engines.mongo.driver import drive, wait_for_workers
+    from replifold.hyperopt.engines.mongo.dump import restore_if_empty
+    from replifold.hyperopt.engines.mongo.scan import MongoScan
+    from replifold.hyperopt.engines.mongo.server import scan_server
 
     scan = MongoScan.load(args.fit_dir)
     times = timing(args)
-    with scan_server(scan.settings, scan.dbpath, scan.server_log) as started:
-        print(f"{'started' if started else 'using'} the MongoDB server at {scan.settings.address}", flush=True)
-        jobs = scan.jobs()
-        if args.restore is not None:
-            restore(scan, jobs, args.restore)
-        report = lambda line: print(line, flush=True)  # noqa: E731
-        finished = drive(scan.ctx, jobs, scan.settings.workers, times, report)
-        if started:
-            left = wait_for_workers(jobs, times)
-            if left:
-                print(f"stopping the server although workers still look alive: {', '.join(left)}")
+    try:
+        with scan_server(scan.settings, scan.dbpath, scan.server_log) as started:
+            log.info(f"{'started' if started else 'using'} the MongoDB server at {scan.settings.address}")
+            engine = scan.engine()
+            if args.restore is not None:
+                count = restore_if_empty(engine.jobs, args.restore)
+                if count is not None:
+                    log.info(f"restored {count} jobs from {args.restore}")
+            finished = drive(engine, scan.settings.workers, times, log.info)
+            if started:
+                left = wait_for_workers(engine.jobs, times)
+                if left:
+                    log.warning(f"stopping the server although workers still look alive: {', '.join(left)}")
+    except PyMongoError as error:
+        raise UserError(
+            f"the MongoDB server at {scan.settings.address} stopped answering ({type(error).__name__}); "
+            "rerun the driver and the workers to continue the scan"
+        ) from None
     best = min((o for o in finished if o.status == "ok"), key=lambda o: (o.loss, o.trial))
-    print(f"{len(finished)} trials; best: trial {best.trial} with loss {best.loss:.6g} -> {scan.ctx.layout.best_json}")
+    log.info(f"{len(finished)} trials; best: trial {best.trial} with loss {best.loss:.6g} -> {scan.ctx.layout.best_json}")
     return 0

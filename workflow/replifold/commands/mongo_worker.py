@@ -8,9 +8,12 @@ holds every trial, and with an error when the driver stops before the scan's end
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 
-from replifold.commands.mongo_driver import add_timing_options, timing
+from replifold.commands.mongo_options import add_timing_options, timing
+
+log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -32,9 +35,9 @@ def _store_complete(scan) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     from replifold.errors import UserError
-    from replifold.hyperopt.mongo.scan import MongoScan
-    from replifold.hyperopt.mongo.server import wait_for_server
-    from replifold.hyperopt.mongo.worker import WorkerReport, owner_name, work
+    from replifold.hyperopt.engines.mongo.scan import MongoScan
+    from replifold.hyperopt.engines.mongo.server import wait_for_server
+    from replifold.hyperopt.engines.mongo.worker import WorkerReport, owner_name, work
     from replifold.io import write_json
 
     scan = MongoScan.load(args.fit_dir)
@@ -42,12 +45,12 @@ def run(args: argparse.Namespace) -> int:
     owner = owner_name(args.name)
     if _store_complete(scan):
         report = WorkerReport(owner, (), ())
-        print(f"{scan.ctx.layout.tries_json} already holds every trial: nothing to do")
+        log.info(f"{scan.ctx.layout.tries_json} already holds every trial: nothing to do")
     elif not wait_for_server(scan.settings, args.wait):
         raise UserError(f"no MongoDB server answered at {scan.settings.address} within {args.wait:g} s")
     else:
-        report = work(scan.ctx, scan.jobs(), owner, times, lambda line: print(line, flush=True), args.wait)
-        print(f"{owner}: evaluated trials {list(report.trials)}")
+        report = work(scan.ctx, scan.jobs(), owner, times, log.info, args.wait)
+        log.info(f"{owner}: evaluated trials {list(report.trials)}")
     if args.record is not None:
         write_json(args.record, {"owner": report.owner, "trials": list(report.trials), "lost": list(report.lost)})
     return 0

@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import logging
+
 from replifold.errors import UserError
 
-SELECTED_NAME = "selected.json"
-VETO_NAME = "veto.json"
+log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -20,27 +21,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from replifold.imnn.stages import is_imnn
-    from replifold.imnn.stages import postfit as postfit_imnn
     from replifold.io import write_json
     from replifold.postfit.replicas import load_replicas
     from replifold.postfit.selection import PostfitSettings, select, selection_json, veto_json
-    from replifold.runcard import expand_runcard, load_runcard
+    from replifold.layout import FitLayout
+    from replifold.runcard import load_fit_runcard
 
-    runcard_path = args.fit_dir / "runcard.yml"
-    if not runcard_path.is_file():
-        raise UserError(f"{args.fit_dir} is not a fit directory (no runcard.yml); run 'replifold setup' first")
-    runcard = expand_runcard(load_runcard(runcard_path), source=str(runcard_path))
+    from replifold.imnn.stages import is_imnn
+    from replifold.imnn.stages import postfit as postfit_imnn
+
+    layout = FitLayout(args.fit_dir)
+    runcard = load_fit_runcard(layout.root)
     if is_imnn(runcard):
-        print(postfit_imnn(args.fit_dir, runcard))
+        log.info(postfit_imnn(layout.root, runcard))
         return 0
-    replicas = load_replicas(args.fit_dir, range(1, runcard["replicas"] + 1))
+    replicas = load_replicas(layout, range(1, runcard["replicas"] + 1))
     selection = select(replicas, PostfitSettings.from_runcard(runcard))
-    out = args.fit_dir / "postfit"
-    write_json(out / VETO_NAME, veto_json(selection))
+    write_json(layout.veto_json, veto_json(selection))
     if not selection.selected:
-        raise UserError(f"postfit vetoed every replica (reasons in {out / VETO_NAME})")
-    write_json(out / SELECTED_NAME, selection_json(selection))
+        raise UserError(f"postfit vetoed every replica (reasons in {layout.veto_json})")
+    write_json(layout.selected_json, selection_json(selection))
     counts = ", ".join(f"{n} {c}" for c, n in selection.counts().items() if n)
-    print(f"postfit: {len(selection.selected)}/{len(replicas)} replicas selected" + (f"; vetoes: {counts}" if counts else ""))
+    log.info(f"{len(selection.selected)}/{len(replicas)} replicas selected" + (f"; vetoes: {counts}" if counts else ""))
     return 0

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -19,20 +22,18 @@ def run(args: argparse.Namespace) -> int:
     if is_imnn_fit(args.fit_dir):
         from replifold.imnn.stages import reduce
 
-        print(reduce(args.fit_dir, args.trial))
+        log.info(reduce(args.fit_dir, args.trial))
         return 0
     from replifold.hyperopt.context import ScanContext
-    from replifold.hyperopt.foldresult import FoldResult
-    from replifold.hyperopt.hyperloss import trial_loss
-    from replifold.hyperopt.layout import require_files
-    from replifold.io import read_json, write_json
+    from replifold.hyperopt.engines.files import FilesEngine
+    from replifold.hyperopt.evaluation import fold_results, reduce_trial
+    from replifold.hyperopt.records import finished_so_far, progress_line
 
     ctx = ScanContext.load(args.fit_dir)
     ctx.check_trial(args.trial)
-    paths = [ctx.layout.fold_result(args.trial, k) for k in range(len(ctx.kfold.partitions))]
-    require_files(paths, f"replifold train-fold {ctx.layout.fit_dir} --trial {args.trial} --fold K")
-    loss = trial_loss(args.trial, [FoldResult.from_json(read_json(p)) for p in paths], ctx.kfold)
-    write_json(ctx.layout.hyperloss(args.trial), loss.to_json(ctx.kfold))
-    outcome = f"loss {loss.loss:.6g}" if loss.loss is not None else f"failed: {loss.reason}"
-    print(f"trial {args.trial}: {outcome} -> {ctx.layout.hyperloss(args.trial)}")
+    fold_results(ctx, args.trial)  # the direct inputs first, so that a missing one is what the error names
+    outcome = reduce_trial(ctx, args.trial, FilesEngine(ctx).params(args.trial))
+    result = f"loss {outcome.loss:.6g}" if outcome.loss is not None else f"failed: {outcome.reason}"
+    log.info(f"trial {args.trial}: {result} -> {ctx.layout.hyperloss(args.trial)}")
+    log.info(f"scan: {progress_line(ctx, finished_so_far(ctx))}")
     return 0

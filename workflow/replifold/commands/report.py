@@ -7,7 +7,10 @@ Snakemake's ``--report`` collects.
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -31,5 +34,5 @@ def run(args: argparse.Namespace) -> int:
     for stem, png in sorted(report.figures.items()):
         atomic_write_bytes(args.outdir / "figures" / f"{stem}.png", png)
     atomic_write_text(args.outdir / "index.html", report.html)
-    print(f"report: {args.outdir / 'index.html'} ({len(report.figures)} figures)")
+    log.info(f"report: {args.outdir / 'index.html'} ({len(report.figures)} figures)")
     return 0

@@ -2,27 +2,27 @@
 
 OUTDIR/runcard.sha256 ties a fit directory to one runcard: setting up the same runcard again
 rewrites identical files, while a different runcard would silently orphan everything computed
-from the old one, so it needs ``--force``.
+from the old one, so it needs ``--force``. See replifold.setup_fit for what makes it safe to
+kill or to run twice at once.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
-import sys
+import logging
 from pathlib import Path
 
-from replifold.errors import UserError
-from replifold.io import atomic_write_text, read_json
-
-RUNCARD_NAME = "runcard.yml"
-HASH_NAME = "runcard.sha256"
-DATA_NAME = "data"
+log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("runcard", type=Path, help="the runcard (YAML); the fit is named after its file stem")
     parser.add_argument("-o", "--output", dest="outdir", type=Path, required=True, help="the fit directory")
+    parser.add_argument(
+        "--theory-cache",
+        type=Path,
+        help="problem: dis: the theory cache holding the FK tables (built by theory-grid, theory-operator, fktable)",
+    )
     parser.add_argument(
         "--force",
         action="store_true",
@@ -31,56 +31,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from replifold.closure.generate import write_problem
-    from replifold.imnn.stages import is_imnn, write_setup
+    from replifold.io import read_json
     from replifold.runcard import dump_runcard, expand_runcard, fit_name, load_runcard, runcard_sha256
+    from replifold.setup_fit import set_up
 
+    fit_name(args.runcard)  # the runcard's file name must be a valid fit name, whatever folder it goes to
     expanded = expand_runcard(load_runcard(args.runcard), source=str(args.runcard))
     text = dump_runcard(expanded)
-    digest = runcard_sha256(text)
-    outdir: Path = args.outdir
-    if outdir.exists() and not outdir.is_dir():
-        raise UserError(f"output {outdir} exists and is not a directory")
-    previous = _claimed_by(outdir)
-    if previous is not None and previous != digest:
-        if not args.force:
-            raise UserError(
-                f"{outdir} was set up from a different runcard (sha256 {previous[:12]}..., this one {digest[:12]}...); "
-                "results computed there would no longer match. Choose another output directory, "
-                "or pass --force to replace its runcard and data"
-            )
-        shutil.rmtree(outdir / DATA_NAME, ignore_errors=True)
-        stale = sorted(p.name for p in outdir.iterdir() if p.name not in (RUNCARD_NAME, HASH_NAME))
-        if stale:
-            print(f"warning: --force: {', '.join(stale)} in {outdir} came from the previous runcard", file=sys.stderr)
-
-    atomic_write_text(outdir / HASH_NAME, f"{digest}  {RUNCARD_NAME}\n")
-    atomic_write_text(outdir / RUNCARD_NAME, text)
-    if is_imnn(expanded):  # no closure data: the problem's description, simulations come from 'replifold simulate'
-        print(f"fit {fit_name(args.runcard)}: {write_setup(expanded, outdir / DATA_NAME)}")
-        return 0
-    write_problem(expanded, outdir / DATA_NAME)
-    _print_summary(fit_name(args.runcard), expanded, outdir)
+    outcome = set_up(expanded, text, runcard_sha256(text), args.outdir, args.force, args.theory_cache)
+    layout = outcome.layout
+    meta = read_json(layout.data_dir / "meta.json")
+    if "datasets" in meta:
+        datasets = meta["datasets"]
+        ndata = sum(entry["ndata"] for entry in datasets)
+        log.info(f"fit {layout.name}: {len(datasets)} datasets, {ndata} data points, {expanded['replicas']} replicas")
+        log.info("  datasets: " + ", ".join(f"{entry['name']} ({entry['ndata']})" for entry in datasets))
+    else:  # problem: imnn (its summary line came from the problem's writer); simulations: 'replifold simulate'
+        log.info(f"fit {layout.name}: {meta['problem']} problem, {expanded['replicas']} replicas")
+    log.info(f"  runcard:  {layout.runcard}")
+    log.info(f"  sha256:   {layout.runcard_hash}")
+    log.info(f"  data:     {layout.data_dir}")
     return 0
-
-
-def _claimed_by(outdir: Path) -> str | None:
-    """The runcard hash recorded in ``outdir``, or None for a fresh directory."""
-    hash_file = outdir / HASH_NAME
-    if not hash_file.is_file():
-        return None
-    fields = hash_file.read_text(encoding="utf-8").split()
-    if not fields:
-        raise UserError(f"{hash_file} is empty; remove it if {outdir} holds nothing you need")
-    return fields[0]
-
-
-def _print_summary(name: str, expanded: dict, outdir: Path) -> None:
-    data_dir = outdir / DATA_NAME
-    datasets = read_json(data_dir / "meta.json")["datasets"]
-    ndata = sum(entry["ndata"] for entry in datasets)
-    print(f"fit {name}: {len(datasets)} datasets, {ndata} data points, {expanded['replicas']} replicas")
-    print("  datasets: " + ", ".join(f"{entry['name']} ({entry['ndata']})" for entry in datasets))
-    print(f"  runcard:  {outdir / RUNCARD_NAME}")
-    print(f"  sha256:   {outdir / HASH_NAME}")
-    print(f"  data:     {data_dir}")

@@ -10,7 +10,10 @@ is replaced as a whole, so a rerun never mixes old and new files.
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -19,9 +22,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from replifold.imnn.stages import simulate
+    from replifold.layout import FitLayout
 
     index = simulate(args.fit_dir)
     total = sum(entry["n_s"] for entry in index["sets"].values())
-    print(f"simulate: {len(index['sets'])} sets, {total} fiducial simulations ({index['format']}) -> "
-          f"{args.fit_dir / 'simulations'}")
+    log.info(f"simulate: {len(index['sets'])} sets, {total} fiducial simulations ({index['format']}) -> "
+             f"{FitLayout(args.fit_dir).simulations_dir}")
     return 0

@@ -12,13 +12,6 @@ from pathlib import Path
 
 from replifold.errors import UserError
 
-FIT_NAME = "fit.json"
-GRID_NAME = "grid.npz"
-
-
-def replica_dir(outdir: Path, replica: int) -> Path:
-    return outdir / f"replica_{replica}"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("batch_dir", type=Path, help="a batch directory written by 'replifold fit'")
@@ -26,42 +19,35 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from replifold.commands.fit import RESULT_NAME
     from replifold.imnn.outputs import is_imnn_batch
     from replifold.io import read_json
+    from replifold.layout import batch_dir, replica_dir
 
     if is_imnn_batch(args.batch_dir):
         from replifold.imnn.stages import split
 
         split(args.batch_dir, args.outdir)
         return 0
-
-    result_path = args.batch_dir / RESULT_NAME
-    if not result_path.is_file():
-        raise UserError(f"no batch result in {args.batch_dir} (missing {RESULT_NAME}); run 'replifold fit' first")
+    batch = batch_dir(args.batch_dir)
+    if not batch.result.is_file():
+        raise UserError(f"no batch result in {batch.path} (missing {batch.result.name}); run 'replifold fit' first")
     import numpy as np
 
     from replifold.io import write_json, write_npz
     from replifold.problem import FLAVOURS
     from replifold.training.replicas import compiled_xf
     from replifold.training.results import BatchResult
-    from replifold.training.weights import WEIGHTS_NAME, load_model, save_weights
+    from replifold.training.weights import load_model, save_weights
 
-    result = BatchResult.from_json(read_json(result_path))
-    model, replicas = load_model(args.batch_dir)
+    result = BatchResult.from_json(read_json(batch.result))
+    model, replicas = load_model(batch)
     if replicas != [r.replica for r in result.replicas]:
-        raise UserError(f"{args.batch_dir}: model.json and {RESULT_NAME} list different replicas")
+        raise UserError(f"{batch.path}: {batch.model.name} and {batch.result.name} list different replicas")
     for index, replica in enumerate(replicas):
         single = model.single_replica(index)
         target = replica_dir(args.outdir, replica)
-        save_weights(single, target / WEIGHTS_NAME)
+        save_weights(single, target.weights)
         xf = compiled_xf(single)[0]
-        write_npz(
-            target / GRID_NAME,
-            {"xgrid": single.xgrid, "xf": xf, "flavours": np.asarray(FLAVOURS)},
-        )
-        write_json(
-            target / FIT_NAME,
-            {**result.replicas[index].to_json(), "epochs": result.epochs, "patience": result.patience},
-        )
+        write_npz(target.grid, {"xgrid": single.xgrid, "xf": xf, "flavours": np.asarray(FLAVOURS)})
+        write_json(target.fit, {**result.replicas[index].to_json(), "epochs": result.epochs, "patience": result.patience})
     return 0

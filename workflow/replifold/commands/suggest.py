@@ -1,12 +1,16 @@
 """``replifold suggest FITDIR --round R``: the parameters of round R's trials -> hyperopt/round{R}.json.
 
-Reads FITDIR/runcard.yml and the hyper-losses of every trial of rounds < R (all must exist).
+The files engine's proposal step: reads FITDIR/runcard.yml and the hyper-losses of every trial
+of rounds < R (all must exist).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -22,17 +26,18 @@ def run(args: argparse.Namespace) -> int:
     if is_imnn_fit(args.fit_dir):
         from replifold.imnn.stages import suggest
 
-        print(suggest(args.fit_dir, args.round_))
+        log.info(suggest(args.fit_dir, args.round_))
         return 0
     from replifold.hyperopt.context import ScanContext
-    from replifold.hyperopt.records import write_round
-    from replifold.hyperopt.suggest import suggest_round
+    from replifold.hyperopt.engines.files import FilesEngine
 
     ctx = ScanContext.load(args.fit_dir)
     ctx.check_round(args.round_)
-    suggestion = suggest_round(ctx, args.round_)
-    write_round(ctx, suggestion.round, suggestion.algorithm, suggestion.history, suggestion.params)
-    trials = ctx.scan.trial_ids(args.round_)
-    print(f"round {args.round_}: {suggestion.algorithm} suggestions for trials {trials[0]}-{trials[-1]} "
-          f"from {len(suggestion.history)} finished trials -> {ctx.layout.round_file(args.round_)}")
+    engine = FilesEngine(ctx)
+    proposals, history = engine.propose_round(args.round_)
+    engine.submit(proposals, history)
+    log.info(
+        f"round {args.round_}: {proposals[0].algorithm} suggestions for trials {proposals[0].trial}-{proposals[-1].trial} "
+        f"from {len(history)} finished trials -> {ctx.layout.round_file(args.round_)}"
+    )
     return 0

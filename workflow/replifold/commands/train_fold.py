@@ -9,7 +9,10 @@ before writing anything.
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -28,28 +31,26 @@ def run(args: argparse.Namespace) -> int:
     if is_imnn_fit(args.fit_dir):
         from replifold.imnn.stages import train_fold
 
-        print(train_fold(args.fit_dir, args.trial, args.fold))
+        log.info(train_fold(args.fit_dir, args.trial, args.fold))
         return 0
     from replifold.hyperopt.context import ScanContext
-    from replifold.hyperopt.records import read_params
+    from replifold.hyperopt.engines.files import FilesEngine
 
     ctx = ScanContext.load(args.fit_dir)
     ctx.check_trial(args.trial)
     ctx.check_fold(args.fold)
-    params = read_params(ctx, args.trial)
+    params = FilesEngine(ctx).params(args.trial)
 
-    from replifold.hyperopt.fold import train_fold
-    from replifold.io import write_json
+    from replifold.hyperopt.fold import train_fold, write_fold
     from replifold.problem import load_problem
-    from replifold.training.weights import save_model
 
-    problem = load_problem(ctx.layout.data_dir)
+    problem = load_problem(ctx.layout.data_dir, ctx.scan.replica_ids)
     trained = train_fold(ctx, problem, args.trial, args.fold, params)
-    out = ctx.layout.fold_dir(args.trial, args.fold)
-    save_model(trained.batch.model, out, [r.replica for r in trained.result.replicas])
-    write_json(out / "result.timing.json", trained.batch.timing.to_json())
-    write_json(ctx.layout.fold_result(args.trial, args.fold), trained.result.to_json())
+    write_fold(ctx, trained)
     result = trained.result
     summary = "ok" if result.reason is None else f"failed: {result.reason}"
-    print(f"trial {args.trial}, fold {args.fold} (held out {', '.join(result.held_out)}): {summary} -> {out}")
+    log.info(
+        f"trial {args.trial}, fold {args.fold} (held out {', '.join(result.held_out)}): {summary} "
+        f"-> {ctx.layout.fold(args.trial, args.fold).path}"
+    )
     return 0

@@ -7,34 +7,31 @@ from pathlib import Path
 from typing import Any
 
 from replifold.errors import UserError
-from replifold.hyperopt.layout import ScanLayout, check_index
 from replifold.hyperopt.settings import KfoldSettings, ScanSettings
 from replifold.hyperopt.space import SearchSpace, search_space
+from replifold.layout import FitLayout
+
+
+def check_index(kind: str, value: int, count: int, key: str) -> None:
+    if not 0 <= value < count:
+        raise UserError(f"{kind} {value} does not exist: the runcard's {key} gives {kind}s 0 to {count - 1}")
 
 
 @dataclass(frozen=True)
 class ScanContext:
-    layout: ScanLayout
+    layout: FitLayout
     runcard: dict[str, Any]
     scan: ScanSettings
     kfold: KfoldSettings
     space: SearchSpace
 
-    @staticmethod
-    def read(fit_dir: Path) -> tuple[ScanLayout, dict[str, Any]]:
-        """The fit directory's layout and expanded runcard."""
-        from replifold.runcard import expand_runcard, load_runcard
-
-        layout = ScanLayout(Path(fit_dir))
-        if not layout.runcard.is_file():
-            raise UserError(f"{fit_dir} is not a fit directory (no runcard.yml); run 'replifold setup' first")
-        return layout, expand_runcard(load_runcard(layout.runcard), source=str(layout.runcard))
-
     @classmethod
     def load(cls, fit_dir: Path) -> ScanContext:
-        layout, runcard = cls.read(fit_dir)
+        from replifold.runcard import load_fit_runcard
+
+        runcard = load_fit_runcard(fit_dir)
         return cls(
-            layout,
+            FitLayout(fit_dir),
             runcard,
             ScanSettings.from_runcard(runcard),
             KfoldSettings.from_runcard(runcard),

@@ -26,10 +26,13 @@ from replifold.hyperopt.foldresult import FoldResult, PdfSample, ReplicaFoldResu
 from replifold.hyperopt.hyperloss import divergence, fold_loss
 from replifold.hyperopt.records import STATUS_OK
 from replifold.hyperopt.space import apply_params
+from replifold.io import write_json
 from replifold.model import EVOL_BASIS, Observables, to_evolution
 from replifold.problem import Problem
 from replifold.training.losses import inverse_cholesky
+from replifold.training.progress import Progress
 from replifold.training.replicas import TrainedBatch, train_replicas
+from replifold.training.weights import save_model
 
 FAIL_FOLD_ENV = "REPLIFOLD_TEST_FAIL_FOLD"
 
@@ -76,16 +79,12 @@ def train_fold(ctx: ScanContext, problem: Problem, trial: int, fold: int, params
     """
     check_simulated_crash(trial, fold)
     runcard = fold_runcard(ctx, params)
-    parallelism = runcard.get("parallelism", {})
-    seeding.set_initial_state(
-        seeding.job_seed(int(runcard["nnseed"]), trial=trial, fold=fold),
-        intra_op_threads=int(parallelism.get("intra_op_threads", 1)),
-        inter_op_threads=int(parallelism.get("inter_op_threads", 1)),
-        double_precision=bool(runcard.get("double_precision", False)),
-    )
+    seeding.set_job_state(runcard, trial=trial, fold=fold)
     held_out = ctx.kfold.partitions[fold]
-    replicas = list(range(1, ctx.scan.replicas + 1))
-    batch = train_replicas(runcard, problem, replicas, exclude_datasets=held_out)
+    replicas = list(ctx.scan.replica_ids)
+    label = f"trial {trial} fold {fold}"
+    epochs = int(runcard["parameters"]["epochs"])
+    batch = train_replicas(runcard, problem, replicas, exclude_datasets=held_out, progress=Progress(epochs, label=label))
     observables = Observables(problem, held_out)
     predictions = keras.ops.convert_to_numpy(observables(batch.model(None))).astype(np.float64)
     indices = observables.indices
@@ -131,3 +130,11 @@ def _replica(replica: Any, loss: float) -> ReplicaFoldResult:
         positivity=replica.positivity,
     )
 
+
+def write_fold(ctx: ScanContext, trained: TrainedFold) -> None:
+    """``trial{t}/fold{k}/``: the model, its timing, and last the result that ``reduce`` waits for."""
+    result = trained.result
+    out = ctx.layout.fold(result.trial, result.fold)
+    save_model(trained.batch.model, out, [r.replica for r in result.replicas])
+    write_json(out.timing, trained.batch.timing.to_json())
+    write_json(out.result, result.to_json())

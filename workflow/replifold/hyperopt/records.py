@@ -1,46 +1,21 @@
-"""The per-round and per-trial files a scan is rebuilt from: ``round{r}.json`` and ``hyperloss.json``.
+"""A finished trial as both engines record it: ``hyperopt/trial{t}/hyperloss.json``.
 
-Everything downstream (the next round's suggestions, the trials store) is a function of
-these files read in trial-id order, never of directory listings, so the order in which jobs
-finished or files were copied cannot change a result.
+The file holds the trial's parameters beside its hyper-loss, so the scan's history and its
+store are functions of these files read in trial-id order, whichever engine ran the trial,
+never of directory listings or of the order in which jobs finished.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from replifold.errors import UserError
+from replifold.errors import require_files
 from replifold.hyperopt.context import ScanContext
-from replifold.hyperopt.layout import require_files
-from replifold.io import read_json, write_json
+from replifold.io import read_json
 
 STATUS_OK, STATUS_FAIL = "ok", "fail"  # hyperopt's STATUS_OK / STATUS_FAIL
-
-
-def write_round(ctx: ScanContext, round_: int, algorithm: str, history: Sequence[int], params: Sequence[dict]) -> None:
-    trials = [{"trial": t, "params": p} for t, p in zip(ctx.scan.trial_ids(round_), params, strict=True)]
-    write_json(
-        ctx.layout.round_file(round_),
-        {"round": round_, "algorithm": algorithm, "history": list(history), "trials": trials},
-    )
-
-
-def read_params(ctx: ScanContext, trial: int) -> dict[str, Any]:
-    """Trial ``trial``'s readable parameters, as its round's ``suggest`` wrote them."""
-    round_ = ctx.scan.round_of(trial)
-    path = ctx.layout.round_file(round_)
-    require_files([path], f"replifold suggest {ctx.layout.fit_dir} --round {round_}")
-    for entry in read_json(path)["trials"]:
-        if entry["trial"] == trial:
-            params = entry["params"]
-            try:
-                ctx.space.point(params)
-            except ValueError as error:
-                raise UserError(f"{path}: trial {trial} does not fit this runcard's search space: {error}") from None
-            return params
-    raise UserError(f"{path} has no trial {trial}; rerun 'replifold suggest {ctx.layout.fit_dir} --round {round_}'")
 
 
 @dataclass(frozen=True)
@@ -71,23 +46,39 @@ class TrialOutcome:
             "fold_losses": list(self.fold_losses),
         }
 
+    @classmethod
+    def from_hyperloss(cls, ctx: ScanContext, record: Mapping[str, Any]) -> TrialOutcome:
+        trial = int(record["trial"])
+        return cls(
+            trial=trial,
+            round=ctx.scan.round_of(trial),
+            params=dict(record["params"]),
+            status=record["status"],
+            loss=record["loss"],
+            reason=record["reason"],
+            fold_losses=tuple(record["fold_losses"]),
+        )
+
+
+def finished_so_far(ctx: ScanContext) -> list[TrialOutcome]:
+    """The trials reduced until now, whichever they are (for progress reports, never for results)."""
+    paths = [(t, ctx.layout.hyperloss(t)) for t in range(ctx.scan.n_trials)]
+    return [TrialOutcome.from_hyperloss(ctx, read_json(path)) for _, path in paths if path.is_file()]
+
+
+def progress_line(ctx: ScanContext, finished: list[TrialOutcome]) -> str:
+    """'3/8 trials finished (1 failed); best so far: trial 2, loss 1.234'."""
+    ok = [o for o in finished if o.status == STATUS_OK]
+    failed = len(finished) - len(ok)
+    head = f"{len(finished)}/{ctx.scan.n_trials} trials finished" + (f" ({failed} failed)" if failed else "")
+    if not ok:
+        return f"{head}; no successful trial yet"
+    best = min(ok, key=lambda o: (o.loss, o.trial))
+    return f"{head}; best so far: trial {best.trial}, loss {best.loss:.6g}"
+
 
 def read_outcomes(ctx: ScanContext, trials: Iterable[int]) -> list[TrialOutcome]:
     """The outcomes of ``trials`` in trial-id order; every one must have been reduced."""
     trials = sorted(trials)
-    require_files([ctx.layout.hyperloss(t) for t in trials], f"replifold reduce {ctx.layout.fit_dir} --trial T")
-    outcomes = []
-    for trial in trials:
-        hyperloss = read_json(ctx.layout.hyperloss(trial))
-        outcomes.append(
-            TrialOutcome(
-                trial=trial,
-                round=ctx.scan.round_of(trial),
-                params=read_params(ctx, trial),
-                status=hyperloss["status"],
-                loss=hyperloss["loss"],
-                reason=hyperloss["reason"],
-                fold_losses=tuple(fold["loss"] for fold in hyperloss["folds"]),
-            )
-        )
-    return outcomes
+    require_files([ctx.layout.hyperloss(t) for t in trials], f"replifold reduce {ctx.layout.root} --trial T")
+    return [TrialOutcome.from_hyperloss(ctx, read_json(ctx.layout.hyperloss(t))) for t in trials]

@@ -15,11 +15,24 @@ LOSS_TYPES = ("chi2", "phi2")
 
 @dataclass(frozen=True)
 class ScanSettings:
+    """The scan's size and its trial arithmetic: the one place that numbers trials.
+
+    Trial ids are fixed by the runcard, ``t = round * trials_per_round + slot``, so the
+    Snakemake DAG is static and both engines name the same trial the same way.
+    """
+
     rounds: int
     trials_per_round: int
     replicas: int
     n_startup: int
     seed: int
+    engine: str = "files"  # files: synchronous rounds of jobs; mongo: a driver and workers
+    workers: int = 1  # the mongo engine's worker jobs
+
+    @property
+    def replica_ids(self) -> tuple[int, ...]:
+        """The replicas every trial trains, in every fold: 1 to ``hyperopt.replicas``."""
+        return tuple(range(1, self.replicas + 1))
 
     @property
     def n_trials(self) -> int:
@@ -42,6 +55,8 @@ class ScanSettings:
             replicas=int(section.get("replicas", 1)),
             n_startup=int(section.get("n_startup", 1)),
             seed=int(section["seed"]),
+            engine=str(section.get("engine", "files")),
+            workers=int(section.get("workers", 1)),
         )
 
 

@@ -6,11 +6,13 @@ that the summaries can take any value (the regularisation, not the activation, f
 scale). Replica i's dense layer l is seeded with ``dense_seed(nn_seed(nnseed, replica), l)``,
 as a PDF replica's, so a replica starts from the same weights alone or stacked.
 
-The simulations are tiled to ``(R, N, input_size)`` before the first layer. MultiDense would
-broadcast the shared input against the ``(R, in, out)`` kernel, but XLA then compiles that dot
-differently for different R in some shapes (for 100 x 10 inputs and 16 units, R = 3 and 4 gave
-other last bits than R = 2), which would make a replica depend on how many share its batch; a
-batched matmul over tiled inputs gave the same bits for every R >= 2 tried.
+The simulations are tiled to ``(R, N, input_size)`` before the first layer, and each layer is
+applied here as the batched matmul ``(R, N, in) @ (R, in, out)`` on MultiDense's own kernel and
+bias (``_affine``), not through ``MultiDense.call``, whose points-last layout serves the PDF
+model. Broadcasting the shared input against the kernel made XLA compile that dot differently
+for different R in some shapes (for 100 x 10 inputs and 16 units, R = 3 and 4 gave other last
+bits than R = 2), which would make a replica depend on how many share its batch; a batched
+matmul over tiled inputs gave the same bits for every R >= 2 tried.
 
 ``summaries_and_tangents`` carries tangents through the layers by hand (forward-mode
 differentiation): ``dz = t @ kernel`` and ``t' = act'(z) dz``. TensorFlow's
@@ -27,6 +29,11 @@ from replifold.imnn.settings import OUTPUT_ACTIVATION
 from replifold.model.dense import MultiDense
 from replifold.model.replica_seeds import dense_seed
 from replifold.model.stacking import ReplicaStack
+
+
+def _affine(layer: MultiDense, inputs):
+    """``inputs @ kernel + bias`` for points-first ``(R, N, in)`` inputs; forward-mode derivatives need it apart."""
+    return keras.ops.matmul(inputs, layer.kernel) + layer.bias[:, None, :]
 
 
 @keras.saving.register_keras_serializable(package="replifold")
@@ -68,10 +75,11 @@ class StackedSummaries(ReplicaStack, keras.Model):
             )
             for layer, (width, activation) in enumerate(zip(units, activations))
         ]
-        shape = (None, self.input_size)
+        # MultiDense reads its fan-in from points-last shapes: (in, N) first, (R, in, N) after.
+        shape = (self.input_size, None)
         for layer in self.dense_layers:
             layer.build(shape)
-            shape = (self.replicas, None, layer.units)
+            shape = (self.replicas, layer.units, None)
         self.built = True
 
     @property
@@ -86,7 +94,7 @@ class StackedSummaries(ReplicaStack, keras.Model):
         """Summaries ``(R, N, n_summaries)`` of simulations ``(N, input_size)``."""
         hidden = self._tiled(inputs)
         for layer in self.dense_layers:
-            hidden = layer(hidden)
+            hidden = layer.activation(_affine(layer, hidden))
         return hidden
 
     def summaries_and_tangents(self, inputs, tangents):
@@ -99,7 +107,7 @@ class StackedSummaries(ReplicaStack, keras.Model):
         # (R, N * p, input_size): each simulation's p tangents as rows, for the same matmul as the data.
         tangent = self._tiled(tf.reshape(tf.transpose(tangents, [0, 2, 1]), [points * params, self.input_size]))
         for layer in self.dense_layers:
-            affine = layer.pre_activation(hidden)
+            affine = _affine(layer, hidden)
             moved = keras.ops.matmul(tangent, layer.kernel)  # (R, N * p, units)
             with tf.GradientTape(watch_accessed_variables=False) as slope:
                 slope.watch(affine)

@@ -18,47 +18,45 @@ import numpy as np
 from replifold.errors import UserError
 from replifold.imnn.network import StackedSummaries
 from replifold.imnn.replicas import TrainedImnn
-from replifold.imnn.results import HISTORY_NAME, STATISTICS_NAME, ImnnBatchResult
+from replifold.imnn.results import ImnnBatchResult
 from replifold.io import read_json, read_npz, write_json, write_npz
-from replifold.training.weights import MODEL_NAME, WEIGHTS_NAME, load_model, save_model, save_weights
+from replifold.layout import TrainedModelDir, batch_dir, replica_dir
+from replifold.training.weights import load_model, save_model, save_weights
 
-RESULT_NAME = "result.json"
-TIMING_NAME = "fit.timing.json"
 PROBLEM = "imnn"
 
 
-def is_imnn_batch(batch_dir: Path) -> bool:
-    """Whether ``batch_dir`` holds an IMNN batch (its ``model.json`` says so)."""
-    description = batch_dir / MODEL_NAME
+def is_imnn_batch(path: Path) -> bool:
+    """Whether ``path`` holds an IMNN batch (its ``model.json`` says so)."""
+    description = batch_dir(path).model
     return description.is_file() and read_json(description).get("problem") == PROBLEM
 
 
-def save_batch(trained: TrainedImnn, outdir: Path, replicas: list[int], timing_name: str = TIMING_NAME,
-               result: dict | None = None) -> None:
+def save_batch(trained: TrainedImnn, out: TrainedModelDir, replicas: list[int], result: dict | None = None) -> None:
     """The batch's files; ``result`` replaces the batch result in ``result.json`` (a hyperopt fold's record)."""
-    save_model(trained.model, outdir, replicas, problem=PROBLEM)
-    write_npz(outdir / HISTORY_NAME, trained.history)
-    write_npz(outdir / STATISTICS_NAME, trained.statistics)
-    write_json(outdir / timing_name, trained.timing.to_json())
-    write_json(outdir / RESULT_NAME, trained.result.to_json() if result is None else result)
+    save_model(trained.model, out, replicas, problem=PROBLEM)
+    write_npz(out.history, trained.history)
+    write_npz(out.statistics, trained.statistics)
+    write_json(out.timing, trained.timing.to_json())
+    write_json(out.result, trained.result.to_json() if result is None else result)
 
 
-def split_batch(batch_dir: Path, outdir: Path) -> list[int]:
+def split_batch(path: Path, outdir: Path) -> list[int]:
     """Write ``outdir/replica_<i>/`` for every replica of the batch; the replica numbers."""
-    result_path = batch_dir / RESULT_NAME
-    if not result_path.is_file():
-        raise UserError(f"no batch result in {batch_dir} (missing {RESULT_NAME}); run 'replifold fit' first")
-    result = ImnnBatchResult.from_json(read_json(result_path))
-    model, replicas = load_model(batch_dir, StackedSummaries)
+    batch = batch_dir(path)
+    if not batch.result.is_file():
+        raise UserError(f"no batch result in {batch.path} (missing {batch.result.name}); run 'replifold fit' first")
+    result = ImnnBatchResult.from_json(read_json(batch.result))
+    model, replicas = load_model(batch, StackedSummaries)
     if replicas != [r.replica for r in result.replicas]:
-        raise UserError(f"{batch_dir}: {MODEL_NAME} and {RESULT_NAME} list different replicas")
-    history = read_npz(batch_dir / HISTORY_NAME)
-    statistics = read_npz(batch_dir / STATISTICS_NAME)
+        raise UserError(f"{batch.path}: {batch.model.name} and {batch.result.name} list different replicas")
+    history = read_npz(batch.history)
+    statistics = read_npz(batch.statistics)
     for index, replica in enumerate(replicas):
-        target = outdir / f"replica_{replica}"
-        save_weights(model.single_replica(index), target / WEIGHTS_NAME)
+        target = replica_dir(outdir, replica)
+        save_weights(model.single_replica(index), target.weights)
         last = result.replicas[index].last_epoch
-        write_npz(target / HISTORY_NAME, {k: np.ascontiguousarray(v[: last + 1, index]) for k, v in history.items()})
-        write_npz(target / STATISTICS_NAME, {k: np.ascontiguousarray(v[index]) for k, v in statistics.items()})
-        write_json(target / "fit.json", result.replica_json(index))
+        write_npz(target.history, {k: np.ascontiguousarray(v[: last + 1, index]) for k, v in history.items()})
+        write_npz(target.statistics, {k: np.ascontiguousarray(v[index]) for k, v in statistics.items()})
+        write_json(target.fit, result.replica_json(index))
     return replicas

@@ -9,8 +9,8 @@ size 1 differently), so that it gives the same bits alone or stacked.
 
 from __future__ import annotations
 
+import logging
 import platform
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +31,8 @@ from replifold.imnn.trainer import ImnnTrainer, TrainingOutcome
 from replifold.io import read_npz, sha256_file
 from replifold.training.replicas import MIN_STACK
 from replifold.training.results import TrainingTiming
+
+log = logging.getLogger(__name__)
 
 STATISTICS_KEYS = ("mu", "C", "invC", "dmu", "F", "lndetF", "Lambda2")
 
@@ -68,7 +70,7 @@ def aggregator_for(model: StackedSummaries, settings: ImnnSettings, *, jit_compi
 
 
 class EpochLog:
-    """A plain progress line on stderr every ``every`` epochs (never in an output file)."""
+    """A plain progress line in the log every ``every`` epochs (never in an output file)."""
 
     def __init__(self, label: str, epochs: int, every: int = 100):
         self.label, self.epochs, self.every = label, epochs, every
@@ -78,8 +80,7 @@ class EpochLog:
             return
         finite = best[np.isfinite(best)]
         detf = f"best validation det F max {np.exp(finite.max()):.4g} median {np.exp(np.median(finite)):.4g}" if finite.size else "-"
-        print(f"{self.label}: epoch {epoch}/{self.epochs} | active {int(active.sum())}/{active.size} | {detf}",
-              file=sys.stderr, flush=True)
+        log.info(f"{self.label}: epoch {epoch}/{self.epochs} | active {int(active.sum())}/{active.size} | {detf}")
 
 
 def _held_out(aggregator: Aggregator, root: Path) -> tuple[np.ndarray, np.ndarray]:

@@ -13,10 +13,6 @@ from typing import Any
 
 import numpy as np
 
-HISTORY_NAME = "history.npz"
-STATISTICS_NAME = "statistics.npz"
-REPLICA_FILES = ("weights.h5", "fit.json", HISTORY_NAME, STATISTICS_NAME)
-
 
 @dataclass(frozen=True)
 class ImnnReplicaResult:

@@ -24,13 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from replifold.hyperopt.context import ScanContext
-from replifold.hyperopt.layout import check_index
+from replifold.hyperopt.context import ScanContext, check_index
 from replifold.hyperopt.records import STATUS_FAIL, STATUS_OK
 from replifold.hyperopt.settings import ScanSettings
 from replifold.hyperopt.space import search_space
 from replifold.hyperopt.statistics import STATISTICS
 from replifold.imnn.settings import OUTPUT_ACTIVATION, FoldSettings, ImnnSettings
+from replifold.layout import FitLayout
 
 
 def parameters_view(section: Mapping[str, Any]) -> dict[str, Any]:
@@ -81,10 +81,12 @@ class ImnnScan(ScanContext):
 
     @classmethod
     def load(cls, fit_dir: Path) -> ImnnScan:
-        layout, runcard = cls.read(fit_dir)
+        from replifold.runcard import load_fit_runcard
+
+        runcard = load_fit_runcard(fit_dir)
         scan = ScanSettings.from_runcard(runcard)
         view = {"hyperscan_config": runcard["hyperscan_config"], "parameters": parameters_view(runcard["imnn"])}
-        return cls(layout, runcard, scan, ImnnSettings.from_runcard(runcard).kfold, search_space(view))
+        return cls(FitLayout(fit_dir), runcard, scan, ImnnSettings.from_runcard(runcard).kfold, search_space(view))
 
     def check_fold(self, fold: int) -> None:
         check_index("fold", fold, self.kfold.folds, "imnn.kfold.folds")
@@ -106,8 +108,8 @@ def fold_record(trial: int, fold: int, replicas: list[dict[str, Any]], kfold: Fo
     }
 
 
-def trial_record(trial: int, folds: list[dict[str, Any]], kfold: FoldSettings) -> dict[str, Any]:
-    """``trial{t}/hyperloss.json`` in the shape the trials store reads (status, loss, reason, folds)."""
+def trial_record(trial: int, folds: list[dict[str, Any]], kfold: FoldSettings, params: Mapping[str, Any]) -> dict[str, Any]:
+    """``trial{t}/hyperloss.json`` in the shape the trials store reads (parameters, status, loss, reason, folds)."""
     failed = [f for f in folds if f["status"] != STATUS_OK]
     loss = None
     reason = "; ".join(f"fold {f['fold']}: {f['reason']}" for f in failed) or None
@@ -119,6 +121,7 @@ def trial_record(trial: int, folds: list[dict[str, Any]], kfold: FoldSettings) -
             reason = f"the hyper-loss is not finite ({value})"
     return {
         "trial": trial,
+        "params": dict(params),
         "status": STATUS_OK if loss is not None else STATUS_FAIL,
         "reason": reason,
         "loss": loss,

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from replifold.errors import UserError
 from replifold.io import read_json
+from replifold.layout import FitLayout
 
 CRITERIA = ("diverged", "detf")
 
@@ -32,10 +32,10 @@ class Selection:
         return {c: sum(v[0] == c for v in self.vetoes.values()) for c in CRITERIA}
 
 
-def load_replica_fits(fit_dir: Path, replicas: Iterable[int]) -> list[dict[str, Any]]:
+def load_replica_fits(layout: FitLayout, replicas: Iterable[int]) -> list[dict[str, Any]]:
     fits = []
     for replica in replicas:
-        path = fit_dir / "fit" / f"replica_{replica}" / "fit.json"
+        path = layout.replica(replica).fit
         if not path.is_file():
             raise UserError(f"replica {replica} has no {path}; run 'replifold split' on its batch first")
         fits.append(read_json(path))

@@ -3,9 +3,10 @@ runcard says ``problem: imnn``.
 
 The verbs (``replifold.commands``) stay thin and shared by both problem families: each one
 checks the problem and hands an imnn fit to the function of the same name here. Fit
-directory layout, as for PDF fits, plus ``simulations/`` (written by ``replifold simulate``,
-not archived: it is reproducible from the runcard and can be large; every result records the
-hash of its ``index.json``).
+directory layout (``replifold.layout``), as for PDF fits, plus ``simulations/`` (written by
+``replifold simulate``, not archived: it is reproducible from the runcard and can be large;
+every result records the hash of its ``index.json``). The functions return the status line
+their verb logs.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from replifold.imnn import records
 from replifold.imnn.sets import all_sets, fit_sets, fold_sets
 from replifold.imnn.settings import ImnnSettings
 from replifold.io import atomic_directory, read_json, write_json
+from replifold.layout import FitLayout, batch_dir
 
-SIMULATIONS_NAME = "simulations"
 META_NAME = "meta.json"
 
 
@@ -35,7 +36,7 @@ def is_imnn_fit(fit_dir: Path) -> bool:
     """Whether ``fit_dir``'s runcard fits an IMNN (read as written by ``replifold setup``)."""
     from replifold.runcard import load_runcard
 
-    runcard = Path(fit_dir) / "runcard.yml"
+    runcard = FitLayout(fit_dir).runcard
     return runcard.is_file() and is_imnn(load_runcard(runcard))
 
 
@@ -85,22 +86,22 @@ def write_setup(runcard: Mapping[str, Any], data_dir: Path) -> str:
 def simulate(fit_dir: Path) -> dict[str, Any]:
     """Write every simulation set of the fit to ``fit_dir/simulations`` (replacing it as a whole)."""
     from replifold.imnn.storage import write_simulations
-    from replifold.runcard import expand_runcard, load_runcard
+    from replifold.runcard import load_fit_runcard
 
-    path = Path(fit_dir) / "runcard.yml"
-    if not path.is_file():
-        raise UserError(f"{fit_dir} is not a fit directory (no runcard.yml); run 'replifold setup' first")
-    runcard = expand_runcard(load_runcard(path), source=str(path))
+    layout = FitLayout(fit_dir)
+    runcard = load_fit_runcard(layout.root)
     if not is_imnn(runcard):
-        raise UserError(f"{path}: 'replifold simulate' is for 'problem: imnn' runcards; this one fits {runcard['problem']}")
+        raise UserError(
+            f"{layout.runcard}: 'replifold simulate' is for 'problem: imnn' runcards; this one fits {runcard['problem']}"
+        )
     settings = ImnnSettings.from_runcard(runcard)
-    with atomic_directory(Path(fit_dir) / SIMULATIONS_NAME) as tmp:
+    with atomic_directory(layout.simulations_dir) as tmp:
         return write_simulations(settings, all_sets(settings, hyperopt_folds(runcard)), tmp)
 
 
 def simulations_of(data_dir: Path) -> Path:
     """The simulations beside a fit's ``data/``; a clear error when they were not written."""
-    root = Path(data_dir).parent / SIMULATIONS_NAME
+    root = FitLayout(Path(data_dir).parent).simulations_dir
     if not (root / records.INDEX_NAME).is_file():
         raise UserError(f"no simulations in {root}; run 'replifold simulate {Path(data_dir).parent}' first")
     return root
@@ -124,7 +125,7 @@ def fit(runcard: Mapping[str, Any], data_dir: Path, replicas: list[int], params:
     training, validation = fit_sets(settings)
     trained = train_imnn_replicas(settings, int(runcard["nnseed"]), replicas, simulations, training, validation,
                                   label=f"fit {replicas[0]}-{replicas[-1]}")
-    save_batch(trained, outdir, replicas)
+    save_batch(trained, batch_dir(outdir), replicas)
     return [r.replica for r in trained.result.replicas if r.failed]
 
 
@@ -138,23 +139,22 @@ def split(batch_dir: Path, outdir: Path) -> list[int]:
 
 
 def suggest(fit_dir: Path, round_: int) -> str:
-    from replifold.hyperopt.records import write_round
-    from replifold.hyperopt.suggest import suggest_round
+    from replifold.hyperopt.engines.files import FilesEngine
     from replifold.imnn.scan import ImnnScan
 
     ctx = ImnnScan.load(fit_dir)
     ctx.check_round(round_)
-    suggestion = suggest_round(ctx, round_)
-    write_round(ctx, suggestion.round, suggestion.algorithm, suggestion.history, suggestion.params)
-    trials = ctx.scan.trial_ids(round_)
-    return (f"round {round_}: {suggestion.algorithm} suggestions for trials {trials[0]}-{trials[-1]} "
-            f"from {len(suggestion.history)} finished trials -> {ctx.layout.round_file(round_)}")
+    engine = FilesEngine(ctx)
+    proposals, history = engine.propose_round(round_)
+    engine.submit(proposals, history)
+    return (f"round {round_}: {proposals[0].algorithm} suggestions for trials {proposals[0].trial}-{proposals[-1].trial} "
+            f"from {len(history)} finished trials -> {ctx.layout.round_file(round_)}")
 
 
 def train_fold(fit_dir: Path, trial: int, fold: int) -> str:
     """Train trial ``trial``'s replicas on fold ``fold``'s simulations and judge them on its test set."""
+    from replifold.hyperopt.engines.files import FilesEngine
     from replifold.hyperopt.fold import check_simulated_crash
-    from replifold.hyperopt.records import read_params
     from replifold.imnn.outputs import save_batch
     from replifold.imnn.replicas import train_imnn_replicas
     from replifold.imnn.scan import ImnnScan, fold_record, trial_runcard
@@ -162,7 +162,7 @@ def train_fold(fit_dir: Path, trial: int, fold: int) -> str:
     ctx = ImnnScan.load(fit_dir)
     ctx.check_trial(trial)
     ctx.check_fold(fold)
-    params = read_params(ctx, trial)
+    params = FilesEngine(ctx).params(trial)
     check_simulated_crash(trial, fold)
     runcard = trial_runcard(ctx.runcard, params)
     settings = ImnnSettings.from_runcard(runcard)
@@ -185,36 +185,38 @@ def train_fold(fit_dir: Path, trial: int, fold: int) -> str:
         }
         for k, r in enumerate(trained.result.replicas)
     ]
-    out = ctx.layout.fold_dir(trial, fold)
+    out = ctx.layout.fold(trial, fold)
     record = {**fold_record(trial, fold, per_replica, ctx.kfold), "sets": [training.name, validation.name, test.name],
               "simulations_sha256": trained.result.simulations_sha256}
-    save_batch(trained, out, replicas, timing_name="result.timing.json", result=record)
+    save_batch(trained, out, replicas, result=record)
     outcome = "ok" if record["status"] == "ok" else f"failed: {record['reason']}"
-    return f"trial {trial}, fold {fold} (sets {', '.join(record['sets'])}): {outcome} -> {out}"
+    return f"trial {trial}, fold {fold} (sets {', '.join(record['sets'])}): {outcome} -> {out.path}"
 
 
 def reduce(fit_dir: Path, trial: int) -> str:
-    from replifold.hyperopt.layout import require_files
+    from replifold.errors import require_files
+    from replifold.hyperopt.engines.files import FilesEngine
     from replifold.imnn.scan import ImnnScan, trial_record
 
     ctx = ImnnScan.load(fit_dir)
     ctx.check_trial(trial)
-    paths = [ctx.layout.fold_result(trial, k) for k in range(ctx.kfold.folds)]
-    require_files(paths, f"replifold train-fold {ctx.layout.fit_dir} --trial {trial} --fold K")
-    record = trial_record(trial, [read_json(p) for p in paths], ctx.kfold)
+    paths = [ctx.layout.fold(trial, k).result for k in range(ctx.kfold.folds)]
+    require_files(paths, f"replifold train-fold {ctx.layout.root} --trial {trial} --fold K")
+    record = trial_record(trial, [read_json(p) for p in paths], ctx.kfold, FilesEngine(ctx).params(trial))
     write_json(ctx.layout.hyperloss(trial), record)
     outcome = f"loss {record['loss']:.6g}" if record["loss"] is not None else f"failed: {record['reason']}"
     return f"trial {trial}: {outcome} -> {ctx.layout.hyperloss(trial)}"
 
 
 def collect(fit_dir: Path) -> str:
-    from replifold.hyperopt.records import STATUS_OK, read_outcomes
-    from replifold.hyperopt.store import write_store
+    from replifold.hyperopt.engines.files import FilesEngine
+    from replifold.hyperopt.records import STATUS_OK
     from replifold.imnn.scan import ImnnScan
 
     ctx = ImnnScan.load(fit_dir)
-    outcomes = read_outcomes(ctx, range(ctx.scan.n_trials))
-    best = write_store(ctx, outcomes)
+    engine = FilesEngine(ctx)
+    outcomes = engine.history(ctx.scan.n_trials)
+    best = engine.write_store()
     failed = sum(o.status != STATUS_OK for o in outcomes)
     return (f"{len(outcomes)} trials ({failed} failed); best: trial {best.trial} with loss {best.loss:.6g} "
             f"-> {ctx.layout.best_json}")
@@ -226,12 +228,12 @@ def collect(fit_dir: Path) -> str:
 def postfit(fit_dir: Path, runcard: Mapping[str, Any]) -> str:
     from replifold.imnn.selection import load_replica_fits, select, selection_json, veto_json
 
-    fits = load_replica_fits(Path(fit_dir), range(1, int(runcard["replicas"]) + 1))
+    layout = FitLayout(fit_dir)
+    fits = load_replica_fits(layout, range(1, int(runcard["replicas"]) + 1))
     selection = select(fits, ImnnSettings.from_runcard(runcard).detf_ratio)
-    out = Path(fit_dir) / "postfit"
-    write_json(out / "veto.json", veto_json(selection))
+    write_json(layout.veto_json, veto_json(selection))
     if not selection.selected:
-        raise UserError(f"postfit vetoed every replica (reasons in {out / 'veto.json'})")
-    write_json(out / "selected.json", selection_json(selection))
+        raise UserError(f"postfit vetoed every replica (reasons in {layout.veto_json})")
+    write_json(layout.selected_json, selection_json(selection))
     counts = ", ".join(f"{n} {c}" for c, n in selection.counts().items() if n)
     return f"postfit: {len(selection.selected)}/{len(fits)} replicas selected" + (f"; vetoes: {counts}" if counts else "")

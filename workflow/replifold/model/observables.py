@@ -8,6 +8,13 @@ factors ``(a . xf)`` and ``(b . xf)`` (one einsum each), the entries gather thei
 and one matmul with the ``(n_entries, n_bilinear)`` matrix of FK values sums them into data
 points. Exact zeros are the only entries left out, so the sum is the dense convolution.
 Replicas are only ever a batch axis.
+
+A product of the ``(R, k)`` replica rows with a shared matrix is taken in blocks of at most
+``ROW_BLOCK`` rows. XLA's CPU dot changes algorithm, and with it the rounding of every row,
+when a product has more rows (measured: from 51 rows with one thread, from 33 with two or
+more, TensorFlow 2.21), so one ``(R, k) @ (k, n)`` product gave a replica other bits in a
+batch of 64 than alone, and early stopping turned that into different fits. Blocks of 16
+rows stay in the regime of a lone replica's product whatever R is.
 """
 
 from __future__ import annotations
@@ -21,6 +28,19 @@ from replifold.errors import UserError, nearest
 from replifold.problem import Dataset, PositivitySet, Problem
 
 
+ROW_BLOCK = 16
+
+
+def replica_matmul(rows, matrix):
+    """``rows (R, k) @ matrix (k, n)`` with every row rounded as in a product of at most
+    ``ROW_BLOCK`` rows (R is static in the compiled step)."""
+    count = rows.shape[0]
+    if count is None or count <= ROW_BLOCK:
+        return keras.ops.matmul(rows, matrix)
+    blocks = [keras.ops.matmul(rows[i : i + ROW_BLOCK], matrix) for i in range(0, count, ROW_BLOCK)]
+    return keras.ops.concatenate(blocks, axis=0)
+
+
 def _linear_matrix(fks: Sequence[np.ndarray], dtype: str):
     """``(8 nx, n_points)`` from linear FK tables ``(n, 8, nx)``, points in the given order."""
     matrix = np.concatenate([fk.reshape(fk.shape[0], -1) for fk in fks], axis=0).T
@@ -29,7 +49,7 @@ def _linear_matrix(fks: Sequence[np.ndarray], dtype: str):
 
 def _linear(xf, matrix):
     """``xf (R, 8, nx)`` -> ``(R, n_points)``."""
-    return keras.ops.matmul(keras.ops.reshape(xf, (keras.ops.shape(xf)[0], -1)), matrix)
+    return replica_matmul(keras.ops.reshape(xf, (xf.shape[0], -1)), matrix)
 
 
 class _SparseBilinear:
@@ -63,7 +83,7 @@ class _SparseBilinear:
         a = keras.ops.reshape(keras.ops.einsum("cf,rfx->rcx", self.left, xf), (replicas, -1))
         b = keras.ops.reshape(keras.ops.einsum("cf,rfx->rcx", self.right, xf), (replicas, -1))
         products = keras.ops.take(a, self.left_index, axis=1) * keras.ops.take(b, self.right_index, axis=1)
-        return keras.ops.matmul(products, self.scatter)
+        return replica_matmul(products, self.scatter)
 
 
 class Observables(keras.layers.Layer):

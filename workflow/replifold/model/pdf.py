@@ -6,6 +6,11 @@ preprocessing factor is ``x f`` in the fit (evolution) basis; the integration-gr
 the sum-rule normalisation; the x-grid part is normalised and rotated to the flavour basis:
 ``(R, 8, nx)`` ordered as ``problem.FLAVOURS``.
 
+Inside, tensors are ``(R, units or flavours, points)``: points last (see ``MultiDense``). What
+does not depend on a trainable weight is computed once, in float64, when the model is built:
+the network's input features and the preprocessing's ``log x``, ``log(1-x)`` on the x-grid and
+the integration grid. With ``sum_rules: NONE`` the integration grid is not evaluated at all.
+
 Precision: every replifold layer takes ``keras.config.floatx()`` when it is constructed.
 Keras fixes its global dtype policy when the first layer of a process is built, so relying on
 the global policy would silently ignore a later ``set_floatx("float64")``.
@@ -20,7 +25,7 @@ import numpy as np
 from replifold.backend import keras
 from replifold.model.basis import EVOL_BASIS, FLAVOUR_FROM_EVOLUTION
 from replifold.model.dense import MultiDense
-from replifold.model.preprocessing import Preprocessing
+from replifold.model.preprocessing import Preprocessing, log_features
 from replifold.model.replica_seeds import dense_seed
 from replifold.model.spec import ModelSpec
 from replifold.model.stacking import ReplicaStack
@@ -76,12 +81,12 @@ class StackedPDF(ReplicaStack, keras.Model):
         # Rotation from the fit basis, in the runcard's order, to FLAVOURS.
         rotation = FLAVOUR_FROM_EVOLUTION[:, [EVOL_BASIS.index(name) for name in basis]]
         self._rotation = keras.ops.convert_to_tensor(rotation, dtype=self.compute_dtype)
-        shape = (None, 2)
+        shape = (2, None)
         for layer in self.dense_layers:
             layer.build(shape)
-            shape = (self.replicas, None, layer.units)
+            shape = (self.replicas, layer.units, None)
         self.preprocessing.build()
-        self._grid_x = self._points(self.xgrid)
+        self._grid_inputs = self._inputs(self.xgrid)
         self.built = True
 
     @property
@@ -90,38 +95,47 @@ class StackedPDF(ReplicaStack, keras.Model):
         dense = [v for layer in self.dense_layers for v in (layer.kernel, layer.bias)]
         return dense + list(self.preprocessing.exponents.values())
 
-    def _points(self, x: np.ndarray):
-        """The evaluation points ``x`` followed by the integration nodes, as one tensor."""
-        points = np.concatenate([np.asarray(x, dtype=np.float64), self.integration_x])
-        return keras.ops.convert_to_tensor(points, dtype=self.compute_dtype)
+    def _inputs(self, x: np.ndarray) -> tuple:
+        """Network features ``(2, N)`` and preprocessing logs ``(2, N)`` of the evaluation points
+        ``x`` followed, when sum rules are imposed, by the integration nodes."""
+        points = np.asarray(x, dtype=np.float64).reshape(-1)
+        if self.sum_rules.imposed:
+            points = np.concatenate([points, self.integration_x])
+        features = np.stack([points, np.log(points)])
+        return tuple(
+            keras.ops.convert_to_tensor(a, dtype=self.compute_dtype) for a in (features, log_features(points))
+        )
 
-    def _fit_basis(self, points, n_eval: int):
-        """Normalised fit-basis ``x f`` ``(R, n_eval, n_basis)`` at the first ``n_eval`` points."""
-        hidden = keras.ops.stack([points, keras.ops.log(points)], axis=1)
+    def _fit_basis(self, inputs: tuple, n_eval: int):
+        """Normalised fit-basis ``x f`` ``(R, n_basis, n_eval)`` at the first ``n_eval`` points."""
+        features, logs = inputs
+        hidden = features
         for layer in self.dense_layers:
             hidden = layer(hidden)
-        xf = hidden * self.preprocessing(points)
-        normalisation = self.sum_rules(xf[:, n_eval:, :])
-        return xf[:, :n_eval, :] * normalisation[:, None, :]
+        xf = hidden * self.preprocessing.factor(logs)
+        if not self.sum_rules.imposed:
+            return xf
+        normalisation = self.sum_rules(xf[:, :, n_eval:])
+        return xf[:, :, :n_eval] * normalisation[:, :, None]
 
     def _to_flavour(self, xf):
-        return keras.ops.einsum("fb,rnb->rfn", self._rotation, xf)
+        return keras.ops.einsum("fb,rbn->rfn", self._rotation, xf)
 
     def call(self, inputs=None, training=None):
         """``model()``: x f on the x-grid, ``(R, 8, nx)``; ``inputs`` is ignored."""
-        return self._to_flavour(self._fit_basis(self._grid_x, self.xgrid.size))
+        return self._to_flavour(self._fit_basis(self._grid_inputs, self.xgrid.size))
 
     def pdf_at(self, x: np.ndarray) -> np.ndarray:
         """Normalised x f ``(R, 8, len(x))`` at other points, with the training grid's normalisation."""
         x = np.asarray(x, dtype=np.float64).reshape(-1)
-        return keras.ops.convert_to_numpy(self._to_flavour(self._fit_basis(self._points(x), x.size)))
+        return keras.ops.convert_to_numpy(self._to_flavour(self._fit_basis(self._inputs(x), x.size)))
 
     def evolution_at(self, x: np.ndarray) -> np.ndarray:
         """As ``pdf_at`` in the evolution basis ``EVOL_BASIS``, before any float cancellation of the rotation."""
         x = np.asarray(x, dtype=np.float64).reshape(-1)
-        xf = keras.ops.convert_to_numpy(self._fit_basis(self._points(x), x.size))
+        xf = keras.ops.convert_to_numpy(self._fit_basis(self._inputs(x), x.size))
         basis = [entry.fl for entry in self.spec.basis]
-        return xf[:, :, [basis.index(name) for name in EVOL_BASIS]].transpose(0, 2, 1)
+        return xf[:, [basis.index(name) for name in EVOL_BASIS], :]
 
     def single_replica(self, i: int) -> StackedPDF:
         """A one-replica model carrying replica i's weights and seed."""

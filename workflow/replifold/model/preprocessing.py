@@ -36,6 +36,12 @@ class ClipToRange(keras.constraints.Constraint):
         return {"lower": self.lower, "upper": self.upper}
 
 
+def log_features(x: np.ndarray) -> np.ndarray:
+    """``(log x, log(1-x))`` ``(2, N)`` in float64, computed once per grid rather than in every step."""
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
+    return np.stack([np.log(x), np.log1p(-x)])
+
+
 def initial_exponents(basis: Sequence[BasisEntry], replica_seeds: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
     """alpha and beta, each ``(R, len(basis))``, as replica seeds and ranges dictate."""
     alpha = np.empty((len(replica_seeds), len(basis)))
@@ -50,7 +56,7 @@ def initial_exponents(basis: Sequence[BasisEntry], replica_seeds: Sequence[int])
 
 @keras.saving.register_keras_serializable(package="replifold")
 class Preprocessing(keras.layers.Layer):
-    """Maps x ``(N,)`` to the factor ``(R, N, len(basis))`` in basis order.
+    """Maps x ``(N,)`` to the factor ``x^(1-alpha) (1-x)^beta``, ``(R, len(basis), N)`` in basis order.
 
     Weights, in this order, each present only when non-empty: ``alpha``, ``beta`` (trainable
     flavours, ``(R, n_trainable)``), ``alpha_fixed``, ``beta_fixed`` (``(R, n_fixed)``); columns
@@ -98,11 +104,19 @@ class Preprocessing(keras.layers.Layer):
         joined = groups[0] if len(groups) == 1 else keras.ops.concatenate(groups, axis=1)
         return keras.ops.take(joined, self._order, axis=1)
 
+    def factor(self, logs):
+        """The factor ``(R, n_basis, N)`` from ``logs = log_features(x)`` ``(2, N)``.
+
+        ``x^(1-alpha) (1-x)^beta = exp((1-alpha) log x + beta log(1-x))``: one product of every
+        replica's exponents with the constant logs and one exp, instead of two ``pow`` (each an
+        exp and a log) and their gradients, which computed the same logs in every step.
+        """
+        exponents = keras.ops.stack([1.0 - self._exponent("alpha"), self._exponent("beta")], axis=2)
+        return keras.ops.exp(keras.ops.einsum("rbk,kn->rbn", exponents, logs))
+
     def call(self, x):
-        alpha = self._exponent("alpha")[:, None, :]
-        beta = self._exponent("beta")[:, None, :]
-        x = x[None, :, None]
-        return keras.ops.power(x, 1.0 - alpha) * keras.ops.power(1.0 - x, beta)
+        """The factor ``(R, n_basis, N)`` at the points ``x`` ``(N,)`` (a numpy array)."""
+        return self.factor(keras.ops.convert_to_tensor(log_features(x), dtype=self.compute_dtype))
 
     def get_config(self) -> dict:
         return {

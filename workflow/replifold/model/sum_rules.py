@@ -2,7 +2,8 @@
 
 With nodes ``x_k`` and weights ``w_k``, ``int_0^1 x f dx = sum_k w_k (xf)(x_k)`` and
 ``int_0^1 f dx = sum_k w_k (xf)(x_k) / x_k``: both integrals of every flavour and replica come
-from one matmul of the network output with the constant ``(n_int, 2)`` matrix ``[w, w / x]``.
+from one matmul of the network output with the constant ``(n_int, 2)`` matrix ``[w, w / x]``,
+contracting the contiguous (point) axis of the ``(R, n_basis, n_int)`` layout.
 The constants depend on the current weights, so they are recomputed in every forward pass.
 
 * MSR: g is scaled so that ``int x (sng + g) dx = 1``;
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from replifold.backend import keras
+from replifold.errors import RuncardError
 
 VALENCE_TARGETS: dict[str, float] = {"v": 3.0, "v3": 1.0, "v8": 3.0}
 MODES: dict[str, tuple[bool, bool]] = {  # (momentum, valence)
@@ -34,13 +36,22 @@ class SumRules:
     ):
         self.momentum, self.valence = MODES[mode]
         self.basis = tuple(basis)
+        if self.imposed and np.size(integration_x) == 0:
+            raise RuncardError(
+                ("fitting", "sum_rules"), "needs an integration grid and the problem has none", found=mode, allowed="NONE"
+            )
         x = np.asarray(integration_x, dtype=np.float64)
         w = np.asarray(integration_w, dtype=np.float64)
         self.weights = keras.ops.convert_to_tensor(np.stack([w, w / x], axis=1), dtype=dtype)
 
+    @property
+    def imposed(self) -> bool:
+        """Whether any flavour is normalised (else the integration grid need not be evaluated)."""
+        return self.momentum or self.valence
+
     def integrals(self, xf):
-        """``xf (R, n_int, n_basis)`` -> ``(R, n_basis, 2)``: (int x f dx, int f dx)."""
-        return keras.ops.einsum("rkb,km->rbm", xf, self.weights)
+        """``xf (R, n_basis, n_int)`` -> ``(R, n_basis, 2)``: (int x f dx, int f dx)."""
+        return keras.ops.einsum("rbk,km->rbm", xf, self.weights)
 
     def __call__(self, xf):
         integrals = self.integrals(xf)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from replifold.errors import UserError
 from replifold.io import read_json, read_npz
+from replifold.layout import FitLayout
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,20 +28,18 @@ class ReplicaOutput:
         return self.fit["chi2_vl"] / self.fit["n_vl"] if self.fit["n_vl"] else float("nan")
 
 
-def replica_dir(fit_dir: Path, replica: int) -> Path:
-    return fit_dir / "fit" / f"replica_{replica}"
-
-
-def load_replicas(fit_dir: Path, replicas: range | list[int]) -> list[ReplicaOutput]:
+def load_replicas(layout: FitLayout, replicas: range | list[int]) -> list[ReplicaOutput]:
     """Replicas in the given order; a missing one names the file and the step that writes it."""
     outputs = []
     for replica in replicas:
-        folder = replica_dir(fit_dir, replica)
-        fit_path, grid_path = folder / "fit.json", folder / "grid.npz"
-        if not (fit_path.is_file() and grid_path.is_file()):
-            raise UserError(f"replica {replica} has no fit.json/grid.npz in {folder}; run 'replifold split' on its batch first")
-        grid = read_npz(grid_path)
-        outputs.append(ReplicaOutput(replica, read_json(fit_path), grid["xgrid"], grid["xf"]))
+        files = layout.replica(replica)
+        if not (files.fit.is_file() and files.grid.is_file()):
+            raise UserError(
+                f"replica {replica} has no {files.fit.name}/{files.grid.name} in {files.path}; "
+                "run 'replifold split' on its batch first"
+            )
+        grid = read_npz(files.grid)
+        outputs.append(ReplicaOutput(replica, read_json(files.fit), grid["xgrid"], grid["xf"]))
     return outputs
 
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from replifold.postfit.replicas import stacked_xf
-from replifold.report import figures
-from replifold.report.closure import closure_estimators, replica_predictions
+from replifold.report import evolved, figures
+from replifold.report.closure import closure_estimators, mean_replica_chi2, replica_predictions
+from replifold.report.dis import dis_sections
 from replifold.report.html import closure_table, image, number, page, paragraph, provenance_rows, section, table
 from replifold.report.inputs import ReportInputs
 from replifold.report.scan import best_trials
@@ -79,24 +80,55 @@ def scan_sections(inputs: ReportInputs, pngs: dict[str, bytes]) -> list[str]:
     ]
 
 
-def build_report(inputs: ReportInputs) -> Report:
-    pngs: dict[str, bytes] = {}
+def _closure_sections(inputs: ReportInputs, xf: np.ndarray, predictions: np.ndarray, pngs: dict[str, bytes]) -> list[str]:
+    """The built-in closure test: PDFs against the truth, chi2 per dataset, closure estimators."""
     selected = inputs.selected_replicas
-    xf = stacked_xf(selected)
-    predictions = replica_predictions(inputs.problem, xf)
     estimators = closure_estimators(inputs.problem, predictions)
-    pngs["training"] = figures.training_summary(inputs.replicas, inputs.selected)
     pngs["pdfs"] = figures.pdf_bands(selected[0].xgrid, xf, inputs.problem.truth_xf)
     pngs["closure"] = figures.closure_summary(estimators)
-
-    replica_chi2 = {
-        d.name: float(np.mean([r.fit["chi2_exp"][d.name] / r.fit["ndata_exp"][d.name] for r in selected]))
-        for d in inputs.problem.datasets
-    }
+    replica_chi2 = mean_replica_chi2(selected, inputs.problem.datasets)
     chi2_rows = [
         [e.dataset, e.ndata, number(e.chi2_central), number(replica_chi2[e.dataset]) if e.dataset in replica_chi2 else "–", number(e.chi2_truth)]
         for e in estimators
     ]
+    return [
+        section(
+            "Fitted PDFs and the truth",
+            image(pngs["pdfs"], "PDF replicas per flavour with the truth"),
+            paragraph(f"{len(selected)} selected replicas (thin lines), their mean and 1σ band; dashed: the closure test's truth.", note=True),
+        ),
+        section("χ² per dataset", table(["dataset", "ndata", "χ²/n of the mean", "⟨χ²/n⟩ replicas", "χ²/n truth"], chi2_rows)),
+        section("Closure estimators", image(pngs["closure"], "closure estimators"), closure_table(estimators),
+                paragraph(ESTIMATOR_DEFINITIONS, note=True)),
+    ]
+
+
+def _evolved_section(inputs: ReportInputs, pngs: dict[str, bytes]) -> list[str]:
+    """The fit's LHAPDF set (after 'replifold evolve'): bands at Q0, 10 and 100 GeV, sum rules."""
+    if inputs.evolved is None:
+        return []
+    lhapdf_set, summary = inputs.evolved.lhapdf_set, inputs.evolved.summary
+    parts = [paragraph(f"LHAPDF set {lhapdf_set.name}: member 0 the mean of {lhapdf_set.members - 1} selected replicas, "
+                       f"evolved with NNPDF {summary['theory']['description']}; line: member 0, band: replicas' mean ± 1σ.")]
+    for row in summary["sum_rules"]:
+        stem = f"evolved_q{row['q']:g}".replace(".", "p")
+        pngs[stem] = evolved.band_figure([(inputs.name, lhapdf_set)], row["q"])
+        parts.append(image(pngs[stem], f"PDFs at Q = {row['q']:g} GeV"))
+    parts.append(evolved.sum_rule_table(summary))
+    parts.append(paragraph("Sum rules of the evolved grids (mean ± std over replicas), integrated over the set's x knots "
+                           "at each scale; evolution conserves them.", note=True))
+    return [section("Evolved PDFs (LHAPDF set)", *parts)]
+
+
+def build_report(inputs: ReportInputs) -> Report:
+    pngs: dict[str, bytes] = {}
+    xf = stacked_xf(inputs.selected_replicas)
+    predictions = replica_predictions(inputs.problem, xf)
+    pngs["training"] = figures.training_summary(inputs.replicas, inputs.selected)
+    if inputs.problem.meta.get("problem") == "dis":
+        problem_sections = dis_sections(inputs, xf, predictions, pngs)
+    else:
+        problem_sections = _closure_sections(inputs, xf, predictions, pngs)
     sections = [
         paragraph(inputs.runcard["description"] or "closure test"),
         _postfit_section(inputs),
@@ -107,14 +139,8 @@ def build_report(inputs: ReportInputs) -> Report:
             paragraph("Per-epoch curves are not recorded by the training jobs; each replica's final training and "
                       "validation χ² per point and its best (kept) and last epochs are shown.", note=True),
         ),
-        section(
-            "Fitted PDFs and the truth",
-            image(pngs["pdfs"], "PDF replicas per flavour with the truth"),
-            paragraph(f"{len(selected)} selected replicas (thin lines), their mean and 1σ band; dashed: the closure test's truth.", note=True),
-        ),
-        section("χ² per dataset", table(["dataset", "ndata", "χ²/n of the mean", "⟨χ²/n⟩ replicas", "χ²/n truth"], chi2_rows)),
-        section("Closure estimators", image(pngs["closure"], "closure estimators"), closure_table(estimators),
-                paragraph(ESTIMATOR_DEFINITIONS, note=True)),
+        *problem_sections,
+        *_evolved_section(inputs, pngs),
         section("Provenance", table(["key", "value"], provenance_rows(inputs.provenance))),
     ]
     return Report(page(f"replifold fit {inputs.name}", sections), pngs)

@@ -13,12 +13,14 @@ covariance:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from replifold.closure.fktables import bilinear_predictions, linear_predictions
-from replifold.problem import Problem
+from replifold.postfit.replicas import ReplicaOutput
+from replifold.problem import Dataset, Problem
 
 TOTAL = "total"
 
@@ -33,6 +35,14 @@ def replica_predictions(problem: Problem, xf: np.ndarray) -> np.ndarray:
         ]
         rows.append(np.concatenate(parts))
     return np.stack(rows)
+
+
+def mean_replica_chi2(replicas: Sequence[ReplicaOutput], datasets: Sequence[Dataset]) -> dict[str, float]:
+    """Per dataset, the replicas' chi2 per point against the central data as training recorded it."""
+    return {
+        d.name: float(np.mean([r.fit["chi2_exp"][d.name] / r.fit["ndata_exp"][d.name] for r in replicas]))
+        for d in datasets
+    }
 
 
 @dataclass(frozen=True)

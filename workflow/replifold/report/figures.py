@@ -121,8 +121,8 @@ def training_summary(replicas: Sequence[ReplicaOutput], selected: Sequence[int])
     return png(figure)
 
 
-def pdf_bands(xgrid: np.ndarray, xf: np.ndarray, truth: np.ndarray) -> bytes:
-    """x f(x) per flavour: selected replicas, their mean and 1-sigma band, and the truth."""
+def pdf_bands(xgrid: np.ndarray, xf: np.ndarray, truth: np.ndarray | None) -> bytes:
+    """x f(x) per flavour: selected replicas, their mean and 1-sigma band, and the truth (if any)."""
     figure = Figure(figsize=(12, 6), layout="constrained")
     axes = figure.subplots(2, 4).ravel()
     mean, std = xf.mean(axis=0), xf.std(axis=0)
@@ -131,7 +131,8 @@ def pdf_bands(xgrid: np.ndarray, xf: np.ndarray, truth: np.ndarray) -> bytes:
             ax.plot(xgrid, replica[f], color="tab:blue", alpha=0.25, linewidth=0.6)
         ax.fill_between(xgrid, mean[f] - std[f], mean[f] + std[f], color="tab:blue", alpha=0.3, label="mean ± 1σ")
         ax.plot(xgrid, mean[f], color="tab:blue", linewidth=1.2)
-        ax.plot(xgrid, truth[f], color="black", linestyle="--", linewidth=1.2, label="truth")
+        if truth is not None:
+            ax.plot(xgrid, truth[f], color="black", linestyle="--", linewidth=1.2, label="truth")
         ax.set_xscale("log")
         ax.set_title(f"x {name}(x)")
         ax.set_xlabel("x")

@@ -18,8 +18,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from replifold.archive.provenance import build_provenance
-from replifold.imnn.results import HISTORY_NAME, STATISTICS_NAME
 from replifold.io import read_json, read_npz
+from replifold.layout import FitLayout
 from replifold.report import figures
 from replifold.report.build import Report, scan_sections
 from replifold.report.html import image, number, page, paragraph, provenance_rows, section, table
@@ -63,34 +63,34 @@ class ImnnReportInputs:
 
 
 def load_imnn_inputs(fit_dir: Path) -> ImnnReportInputs:
-    from replifold.runcard import expand_runcard, load_runcard
+    from replifold.runcard import load_fit_runcard
 
-    runcard_path = require(fit_dir / "runcard.yml", "replifold setup")
-    runcard = expand_runcard(load_runcard(runcard_path), source=str(runcard_path))
+    layout = FitLayout(fit_dir)
+    runcard = load_fit_runcard(layout.root)
     replicas = []
     for replica in range(1, runcard["replicas"] + 1):
-        folder = fit_dir / "fit" / f"replica_{replica}"
+        folder = layout.replica(replica)
         step = "replifold split on its batch"
         replicas.append(ImnnReplica(
             replica,
-            read_json(require(folder / "fit.json", step)),
-            read_npz(require(folder / HISTORY_NAME, step)),
-            read_npz(require(folder / STATISTICS_NAME, step)),
+            read_json(require(folder.fit, step)),
+            read_npz(require(folder.history, step)),
+            read_npz(require(folder.statistics, step)),
         ))
     trials = best = None
     if runcard.get("hyperopt"):
-        trials = read_trials(read_json(require(fit_dir / "hyperopt" / "tries.json", f"replifold collect {fit_dir}")))
-        best = read_json(require(fit_dir / "hyperopt" / "best.json", f"replifold collect {fit_dir}"))
+        trials = read_trials(read_json(require(layout.tries_json, f"replifold collect {fit_dir}")))
+        best = read_json(require(layout.best_json, f"replifold collect {fit_dir}"))
     return ImnnReportInputs(
-        name=fit_dir.name,
+        name=layout.name,
         runcard=runcard,
-        meta=read_json(require(fit_dir / "data" / "meta.json", "replifold setup")),
+        meta=read_json(require(layout.data_dir / "meta.json", "replifold setup")),
         replicas=replicas,
-        selected=tuple(read_json(require(fit_dir / "postfit" / "selected.json", f"replifold postfit {fit_dir}"))["selected"]),
-        vetoes=read_json(require(fit_dir / "postfit" / "veto.json", f"replifold postfit {fit_dir}")),
+        selected=tuple(read_json(require(layout.selected_json, f"replifold postfit {fit_dir}"))["selected"]),
+        vetoes=read_json(require(layout.veto_json, f"replifold postfit {fit_dir}")),
         trials=trials,
         best=best,
-        provenance=build_provenance(fit_dir, runcard),
+        provenance=build_provenance(layout, runcard),
     )
 
 

@@ -9,14 +9,34 @@ from typing import Any
 from replifold.archive.provenance import build_provenance
 from replifold.errors import UserError
 from replifold.io import read_json
+from replifold.layout import FitLayout
+from replifold.lhapdf.grid import LhapdfSet
 from replifold.postfit.replicas import ReplicaOutput, load_replicas
 from replifold.problem import Problem, load_problem
 from replifold.report.scan import Trial, read_trials
 
 
 @dataclass(frozen=True, eq=False)
+class EvolvedSet:
+    lhapdf_set: LhapdfSet
+    summary: dict[str, Any]  # evolution.json
+
+
+def load_evolved(fit_dir: Path) -> EvolvedSet | None:
+    """The fit's LHAPDF set and evolution summary (``replifold evolve``), None before evolve ran."""
+    from replifold.lhapdf.reader import read_set
+
+    folder = fit_dir / "lhapdf"
+    summary = folder / "evolution.json"
+    if not summary.is_file():
+        return None
+    return EvolvedSet(read_set(folder / fit_dir.resolve().name), read_json(summary))
+
+
+@dataclass(frozen=True, eq=False)
 class ReportInputs:
     name: str
+    fit_dir: Path
     runcard: dict[str, Any]
     problem: Problem
     replicas: list[ReplicaOutput]
@@ -25,6 +45,8 @@ class ReportInputs:
     trials: list[Trial] | None  # None without a hyperopt section
     best: dict[str, Any] | None
     provenance: dict[str, Any]
+    evolved: EvolvedSet | None = None  # the LHAPDF set, once 'replifold evolve' has run
+
 
     @property
     def selected_replicas(self) -> list[ReplicaOutput]:
@@ -38,24 +60,26 @@ def require(path: Path, step: str) -> Path:
 
 
 def load_inputs(fit_dir: Path) -> ReportInputs:
-    from replifold.runcard import expand_runcard, load_runcard
+    from replifold.runcard import load_fit_runcard
 
-    runcard_path = require(fit_dir / "runcard.yml", "replifold setup")
-    runcard = expand_runcard(load_runcard(runcard_path), source=str(runcard_path))
-    selected = read_json(require(fit_dir / "postfit" / "selected.json", f"replifold postfit {fit_dir}"))
-    vetoes = read_json(require(fit_dir / "postfit" / "veto.json", f"replifold postfit {fit_dir}"))
+    layout = FitLayout(fit_dir)
+    runcard = load_fit_runcard(layout.root)
+    selected = read_json(require(layout.selected_json, f"replifold postfit {fit_dir}"))
+    vetoes = read_json(require(layout.veto_json, f"replifold postfit {fit_dir}"))
     trials = best = None
     if runcard.get("hyperopt"):
-        trials = read_trials(read_json(require(fit_dir / "hyperopt" / "tries.json", f"replifold collect {fit_dir}")))
-        best = read_json(require(fit_dir / "hyperopt" / "best.json", f"replifold collect {fit_dir}"))
+        trials = read_trials(read_json(require(layout.tries_json, f"replifold collect {fit_dir}")))
+        best = read_json(require(layout.best_json, f"replifold collect {fit_dir}"))
     return ReportInputs(
-        name=fit_dir.name,
+        name=layout.name,
+        fit_dir=layout.root,
         runcard=runcard,
-        problem=load_problem(fit_dir / "data"),
-        replicas=load_replicas(fit_dir, range(1, runcard["replicas"] + 1)),
+        problem=load_problem(layout.data_dir),
+        replicas=load_replicas(layout, range(1, runcard["replicas"] + 1)),
         selected=tuple(selected["selected"]),
         vetoes=vetoes,
         trials=trials,
         best=best,
-        provenance=build_provenance(fit_dir, runcard),
+        provenance=build_provenance(layout, runcard),
+        evolved=load_evolved(layout.root),
     )

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from replifold.closure.catalogue import dataset_names, positivity_names
-from replifold.errors import RuncardError, format_key_path, nearest
+from replifold.errors import RuncardError, UserError, format_key_path, nearest
 from replifold.imnn.checks import check_imnn
 
 EVOL_FLAVOURS: tuple[str, ...] = ("sng", "g", "v", "v3", "v8", "t3", "t8", "t15")
@@ -27,27 +27,57 @@ _MIN_MAX_PAIRS: tuple[tuple[str, str, str], ...] = (
 def check_consistency(runcard: dict[str, Any], source: str | None = None) -> None:
     """Raise a ``RuncardError`` for the first cross-key problem of an expanded, schema-valid runcard."""
     if runcard.get("problem") == "imnn":
-        for check in (_replicas, _hyperscan, check_imnn):
+        for check in (_problem_sections, _replicas, _hyperscan, check_imnn):
             check(runcard, source)
         return
-    for check in (_pdf_problem, _xgrid, _datasets, _positivity, _basis, _network, _replicas, _kfold, _hyperscan, _hyperopt):
+    for check in (
+        _problem_sections, _xgrid, _datasets, _theory, _positivity, _basis, _network, _replicas, _kfold, _hyperscan, _hyperopt
+    ):
         check(runcard, source)
-
-
-def _pdf_problem(runcard: dict, source: str | None) -> None:
-    if runcard.get("problem") == "dis":
-        raise _fail(["problem"], "the 'dis' problem is not available in this version", source,
-                    found="dis", allowed="closure or imnn")
-    if "imnn" in runcard:
-        raise _fail(["imnn"], "the imnn section belongs to 'problem: imnn'", source,
-                    allowed="problem: imnn (and no PDF sections), or remove the imnn section")
 
 
 def _fail(path: Sequence[str | int], problem: str, source: str | None, **details: Any) -> RuncardError:
     return RuncardError(path, problem, source=source, **details)
 
 
+#: Sections that belong to one problem only (the schema accepts them all so it can describe them).
+_PROBLEM_SECTIONS: dict[str, str] = {
+    "closure": "closure", "theory": "dis", "datacuts": "dis", "closuretest": "dis", "imnn": "imnn"
+}
+_DIS_ONLY_DATASET_KEYS = ("variant", "cfac")
+
+
+def _problem_sections(runcard: dict, source: str | None) -> None:
+    problem = runcard["problem"]
+    for section, owner in _PROBLEM_SECTIONS.items():
+        if section in runcard and owner != problem:
+            raise _fail(
+                [section],
+                f"section {section!r} belongs to problem: {owner}, but this runcard has problem: {problem}",
+                source,
+                allowed=f"remove the section, or set problem: {owner}",
+            )
+    if problem != "dis":
+        for i, entry in enumerate(runcard.get("dataset_inputs") or []):
+            for key in _DIS_ONLY_DATASET_KEYS:
+                if key in entry:
+                    raise _fail(
+                        ["dataset_inputs", i, key],
+                        f"{key!r} selects NNPDF commondata, which only problem: dis reads",
+                        source,
+                        allowed="remove it, or set problem: dis",
+                    )
+
+
+def _with_source(error: RuncardError, source: str | None) -> RuncardError:
+    return RuncardError(
+        error.path, error.problem, found=error.found, allowed=error.allowed, suggestion=error.suggestion, source=source
+    )
+
+
 def _xgrid(runcard: dict, source: str | None) -> None:
+    if runcard["problem"] != "closure":
+        return
     grid = runcard["closure"]["xgrid"]
     if grid["x_min"] >= grid["x_switch"]:
         raise _fail(
@@ -80,8 +110,36 @@ def _known_names(
 
 
 def _datasets(runcard: dict, source: str | None) -> None:
+    if runcard["problem"] == "dis":
+        from replifold.dis.commondata import load_metadata
+        from replifold.dis.request import dataset_inputs
+
+        try:
+            for entry in dataset_inputs(runcard["dataset_inputs"]):
+                load_metadata(entry.name, entry.variant, entry.key_path)
+        except RuncardError as error:
+            raise _with_source(error, source) from None
+        return
+    if "dataset_inputs" not in runcard:
+        return
     entries = [(["dataset_inputs", i, "dataset"], entry["dataset"]) for i, entry in enumerate(runcard["dataset_inputs"])]
     _known_names(entries, dataset_names(), "dataset", source)
+
+
+def _theory(runcard: dict, source: str | None) -> None:
+    """The theory card exists, its overrides are card keys, and yadism computes its scheme."""
+    if runcard["problem"] != "dis":
+        return
+    from replifold.theory.cards import check_dis_scheme, theory_card_from_runcard
+
+    try:
+        card = theory_card_from_runcard(runcard["theory"])
+    except RuncardError as error:
+        raise _with_source(error, source) from None
+    try:
+        check_dis_scheme(card)
+    except UserError as error:
+        raise _fail(["theory", "FNS"], str(error), source, found=card["FNS"]) from None
 
 
 def _positivity(runcard: dict, source: str | None) -> None:
@@ -161,7 +219,9 @@ def _kfold(runcard: dict, source: str | None) -> None:
         for j, name in enumerate(partition["datasets"]):
             path = ["kfold", "partitions", k, "datasets", j]
             if name not in fitted:
-                known = name in dataset_names()
+                from replifold.dis.observables import supported_names
+
+                known = name in dataset_names() or name in supported_names()
                 raise _fail(
                     path,
                     "dataset is not among dataset_inputs" if known else "unknown dataset",
@@ -205,6 +265,10 @@ def _hyperscan(runcard: dict, source: str | None) -> None:
 def _hyperopt(runcard: dict, source: str | None) -> None:
     if "hyperopt" not in runcard:
         return
+    if runcard["hyperopt"]["engine"] == "mongo":
+        from replifold.hyperopt.engines.mongo.settings import MongoSettings
+
+        MongoSettings.from_runcard(runcard)  # the database address, checked without echoing it
     for section in ("kfold", "hyperscan_config"):
         if section not in runcard:
             raise _fail(

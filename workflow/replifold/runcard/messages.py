@@ -13,7 +13,7 @@ from typing import Any
 
 from jsonschema import ValidationError
 
-from replifold.errors import RuncardError, nearest
+from replifold.errors import RuncardError, nearest, short_repr
 from replifold.runcard.schema import branch_for, resolve, validator
 
 _TYPE_WORDS = {
@@ -90,7 +90,7 @@ def _translate(error: ValidationError, source: str | None) -> Iterable[tuple[tup
             if key not in known:
                 yield make(
                     [*where, key],
-                    f"unknown key {key!r}",
+                    f"unknown key {short_repr(key)}",
                     order,
                     allowed="known keys: " + ", ".join(known),
                     suggestion=nearest(key, known),

@@ -2,19 +2,31 @@
 
 Reading uses PyYAML's safe loader with two changes a physicist expects: ``1e-5`` is a float
 (YAML 1.1 would make it a string) and a key given twice is an error instead of the last one
-silently winning. Writing is canonical so that equal runcards have equal hashes.
+silently winning. A runcard is also hostile input, so the reader refuses what no runcard
+needs: anything but a regular file (a FIFO or /dev/zero would block or never end), files
+over ``MAX_BYTES``, documents whose aliases expand beyond ``MAX_NODES`` nodes (a few kB of
+nested aliases can stand for gigabytes), and non-finite numbers (``.nan`` compares false
+against every bound, so no schema maximum or minimum could catch it). Writing is canonical so
+that equal runcards have equal hashes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
+import os
 import re
+import stat
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from replifold.errors import UserError
+from replifold.errors import RuncardError, UserError, short_repr
+
+MAX_BYTES = 1 << 20  # the largest runcard is a few kB
+MAX_NODES = 100_000  # YAML nodes after alias expansion
 
 _FLOAT = re.compile(
     r"""^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$""",
@@ -41,10 +53,67 @@ class RuncardLoader(yaml.SafeLoader):
 RuncardLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789"))
 
 
+def _expanded_size(node: yaml.Node, budget: int) -> int:
+    """How many nodes ``node`` stands for once every alias is expanded (stops past ``budget``).
+
+    Aliases are the same node object reached twice, so sizes are memoised per node: the
+    count costs one visit per distinct node, however large the expansion.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(current: yaml.Node) -> int:
+        key = id(current)
+        if key not in sizes:
+            sizes[key] = -1  # a node met again while being sized is a recursive alias
+            children: list[yaml.Node] = []
+            if isinstance(current, yaml.SequenceNode):
+                children = list(current.value)
+            elif isinstance(current, yaml.MappingNode):
+                children = [part for pair in current.value for part in pair]
+            total = 1
+            for child in children:
+                child_size = size(child)
+                if child_size < 0:
+                    raise yaml.YAMLError("a recursive alias (a node that contains itself)")
+                total += child_size
+                if total > budget:
+                    break
+            sizes[key] = total
+        return sizes[key]
+
+    return size(node)
+
+
+def _non_finite(document: Any, path: tuple[str | int, ...] = ()) -> tuple[tuple[str | int, ...], float] | None:
+    """The first float that is NaN or infinite, with its key path."""
+    if isinstance(document, float) and not math.isfinite(document):
+        return path, document
+    items: Sequence = ()
+    if isinstance(document, dict):
+        items = list(document.items())
+    elif isinstance(document, list):
+        items = list(enumerate(document))
+    for key, value in items:
+        found = _non_finite(value, (*path, key if isinstance(key, (str, int)) else str(key)))
+        if found is not None:
+            return found
+    return None
+
+
 def parse_runcard(text: str, source: str) -> dict:
     """The top-level mapping of a runcard's text; YAML errors carry their line and column."""
     try:
-        document = yaml.load(text, Loader=RuncardLoader)  # RuncardLoader is a SafeLoader
+        loader = RuncardLoader(text)  # a SafeLoader
+        try:
+            node = loader.get_single_node()
+            if node is not None and _expanded_size(node, MAX_NODES) > MAX_NODES:
+                raise UserError(
+                    f"{source}: the runcard's aliases expand to more than {MAX_NODES} YAML nodes; "
+                    "write the repeated parts out or use fewer nested aliases"
+                )
+            document = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
@@ -54,19 +123,38 @@ def parse_runcard(text: str, source: str) -> dict:
     if not isinstance(document, dict):
         found = "an empty file" if document is None else f"a {type(document).__name__}"
         raise UserError(f"{source}: a runcard must be a mapping of keys at the top level, found {found}")
+    bad = _non_finite(document)
+    if bad is not None:
+        raise RuncardError(
+            bad[0], "not a finite number", found=bad[1], allowed="a finite number", source=source
+        )
     return document
 
 
 def load_runcard(path: str | Path) -> dict:
     path = Path(path)
+    shown = short_repr(str(path))
     try:
-        text = path.read_text(encoding="utf-8")
+        status = path.stat()
+        if stat.S_ISDIR(status.st_mode):
+            raise UserError(f"runcard {shown} is a directory, expected a YAML file")
+        if not stat.S_ISREG(status.st_mode):
+            raise UserError(f"runcard {shown} is not a regular file (a device, FIFO or socket); give a YAML file")
+        if status.st_size > MAX_BYTES:
+            raise UserError(f"runcard {shown} has {status.st_size} bytes, over the {MAX_BYTES} a runcard may have")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise UserError(f"runcard not found: {path}") from None
-    except IsADirectoryError:
-        raise UserError(f"runcard {path} is a directory, expected a YAML file") from None
+        raise UserError(f"runcard not found: {shown}") from None
+    except OSError as error:
+        raise UserError(f"runcard {shown} cannot be read: {error.strerror}") from None
+    if len(data) > MAX_BYTES:
+        raise UserError(f"runcard {shown} has over {MAX_BYTES} bytes, the most a runcard may have")
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise UserError(f"runcard {path} is not UTF-8 text") from None
+        raise UserError(f"runcard {shown} is not UTF-8 text") from None
     return parse_runcard(text, str(path))
 
 

@@ -68,15 +68,11 @@ def compiled_xf(model: StackedPDF) -> np.ndarray:
     return tf.function(lambda: model(None), jit_compile=True, autograph=False)().numpy()
 
 
-def _replica_seeds(problem: Problem, row: int, nn: int) -> ReplicaSeeds:
-    stored = problem.meta.get("seeds", {})
-    mc = stored.get("mc")
-    trvl = stored.get("trvl")
-    return ReplicaSeeds(
-        nn=nn,
-        mc=None if mc is None else int(mc[row]),
-        trvl={} if trvl is None else {d.name: int(s) for d, s in zip(problem.datasets, trvl[row], strict=True)},
-    )
+def _replica_seeds(problem: Problem, replica: int, nn: int) -> ReplicaSeeds:
+    if problem.sampling is None:
+        return ReplicaSeeds(nn=nn, mc=None, trvl={})
+    mc, trvl = problem.sampling.seeds(problem.datasets, replica)
+    return ReplicaSeeds(nn=nn, mc=mc, trvl=trvl)
 
 
 def train_replicas(
@@ -127,7 +123,7 @@ def train_replicas(
     if len(stacked) != len(replicas):
         model = model.single_replica(0)
     results = []
-    for k, (replica, row) in enumerate(zip(replicas, rows)):
+    for k, replica in enumerate(replicas):
         exp = experimental_chi2(problem, predictions[k])
         n_tr = int(layout.n_training[k])
         results.append(
@@ -147,7 +143,7 @@ def train_replicas(
                 ndata_exp_total=int(sum(c.ndata for c in exp.values())),
                 positivity=POS_PASS if passes[k] else POS_VETO,
                 threshold_veto=not bool(chi2_tr[k] <= settings.threshold_chi2 * max(n_tr, 1)),
-                seeds=_replica_seeds(problem, row, model.replica_seeds[k]),
+                seeds=_replica_seeds(problem, replica, model.replica_seeds[k]),
             )
         )
     batch = BatchResult(

@@ -15,10 +15,9 @@ from pathlib import Path
 
 from replifold.errors import UserError
 from replifold.io import atomic_output, read_json, write_json
+from replifold.layout import TrainedModelDir
 from replifold.model import StackedPDF
 
-WEIGHTS_NAME = "weights.h5"
-MODEL_NAME = "model.json"
 KERAS_SUFFIX = ".weights.h5"
 
 
@@ -38,20 +37,18 @@ def load_weights(model: StackedPDF, path: str | os.PathLike) -> None:
         model.load_weights(link)
 
 
-def save_model(model: StackedPDF, directory: str | os.PathLike, replicas: list[int], **labels: str) -> None:
-    """``weights.h5`` and ``model.json`` (the model's config, the replica numbers it holds and any ``labels``)."""
-    directory = Path(directory)
-    write_json(directory / MODEL_NAME, {**labels, "config": model.get_config(), "replicas": list(map(int, replicas))})
-    save_weights(model, directory / WEIGHTS_NAME)
+def save_model(model: StackedPDF, target: TrainedModelDir, replicas: list[int], **labels: str) -> None:
+    """``weights.h5`` and ``model.json`` (the model's config, the replica numbers it holds and any
+    ``labels``: an IMNN batch says which problem's model class rebuilds it)."""
+    write_json(target.model, {**labels, "config": model.get_config(), "replicas": list(map(int, replicas))})
+    save_weights(model, target.weights)
 
 
-def load_model(directory: str | os.PathLike, model_class: type = StackedPDF) -> tuple[StackedPDF, list[int]]:
+def load_model(source: TrainedModelDir, model_class: type = StackedPDF) -> tuple[StackedPDF, list[int]]:
     """The model saved by ``save_model`` with its weights, and its replica numbers."""
-    directory = Path(directory)
-    description = directory / MODEL_NAME
-    if not description.is_file():
-        raise UserError(f"no trained model in {directory} (missing {MODEL_NAME}); run 'replifold fit' first")
-    saved = read_json(description)
+    if not source.model.is_file():
+        raise UserError(f"no trained model in {source.path} (missing {source.model.name}); run 'replifold fit' first")
+    saved = read_json(source.model)
     model = model_class.from_config(saved["config"])
-    load_weights(model, directory / WEIGHTS_NAME)
+    load_weights(model, source.weights)
     return model, [int(r) for r in saved["replicas"]]
