@@ -54,6 +54,18 @@ def test_the_wheel_sets_up_a_fit_from_an_unrelated_folder(installed, tmp_path):
     assert (elsewhere / "fit" / "data" / "meta.json").is_file()
 
 
+def test_the_wheel_holds_every_module_of_the_source_tree(installed):
+    """A subpackage without ``__init__.py`` is silently left out of the wheel by setuptools."""
+    site = subprocess.run(
+        [installed / "python", "-c", "import replifold, pathlib; print(pathlib.Path(replifold.__file__).parent)"],
+        cwd=installed, capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    source = REPO_ROOT / "workflow" / "replifold"
+    wanted = {p.relative_to(source).as_posix() for p in source.rglob("*.py") if "__pycache__" not in p.parts}
+    shipped = {p.relative_to(site).as_posix() for p in Path(site).rglob("*.py") if "__pycache__" not in p.parts}
+    assert wanted - shipped == set()
+
+
 def test_the_wheel_installs_the_slurm_profile(installed, tmp_path):
     done = subprocess.run(
         [installed / "replifold", "install-profile", "slurm", "--dest", str(tmp_path / "profiles")],

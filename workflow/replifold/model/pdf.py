@@ -143,6 +143,15 @@ class StackedPDF(ReplicaStack, keras.Model):
         single.set_replica_weights(0, self.replica_weights(i))
         return single
 
+    def copies(self, n: int) -> StackedPDF:
+        """``n`` stacked copies of a one-replica model (see ``compiled_xf``)."""
+        if self.replicas != 1:
+            raise ValueError(f"copies of a {self.replicas}-replica model")
+        stacked = StackedPDF(self.spec, [self._replica_seeds[0]] * n, self.xgrid, self.integration_x, self.integration_w)
+        for i in range(n):
+            stacked.set_replica_weights(i, self.replica_weights(0))
+        return stacked
+
     def get_config(self) -> dict:
         return {
             "name": self.name,

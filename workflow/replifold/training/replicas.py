@@ -63,9 +63,14 @@ def compiled_xf(model: StackedPDF) -> np.ndarray:
     """``model()`` as (R, 8, nx), computed by XLA like the training step.
 
     Eager kernels round differently for different replica counts (a few float32 ulps);
-    the compiled forward pass gives a replica the same bits alone or stacked.
+    the compiled forward pass gives a replica the same bits alone or stacked, provided the
+    replica axis is not of size 1 (module docstring): a lone replica is evaluated as
+    ``MIN_STACK`` copies, as it is trained.
     """
-    return tf.function(lambda: model(None), jit_compile=True, autograph=False)().numpy()
+    lone = model.replicas < MIN_STACK
+    evaluated = model.copies(MIN_STACK) if lone else model
+    xf = tf.function(lambda: evaluated(None), jit_compile=True, autograph=False)().numpy()
+    return xf[:1] if lone else xf
 
 
 def _replica_seeds(problem: Problem, replica: int, nn: int) -> ReplicaSeeds:
