@@ -1,9 +1,10 @@
 """A replica's compiled arithmetic does not depend on how many replicas share its batch: bitwise.
 
 The training tests compare a replica trained in a batch of 10 with the same replica alone; this
-checks one compiled training step's forward pass and gradients at 66 replicas, above the row
-counts (33 and 51) at which XLA's CPU matrix product changes algorithm and rounding, so that a
-product whose rows are replicas cannot slip back in unnoticed.
+checks one compiled training step's forward pass and gradients at 66 and 130 replicas, above the
+sizes at which XLA's CPU matrix product changes algorithm and rounding (33 and 51 rows for the
+FK convolutions; between 66 and 100 replicas for the sum rules and the basis rotation, see
+``replifold.model.replica_blocks``), so that such a product cannot slip back in unnoticed.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from replifold.runcard import expand_runcard, load_runcard
 from replifold.seeding import nn_seed
 
 QUICK = Path(__file__).resolve().parents[1] / "config" / "runcards" / "closure-quick.yml"
-BATCH = 66
-CHECKED = (0, 37, 65)
+CHECKED = {66: (0, 37, 65), 130: (0, 129)}  # batch size -> replicas compared with themselves alone
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +53,12 @@ def compiled_step(problem, spec, seeds):
     return [xf.numpy(), predictions.numpy(), positive.numpy()] + [g.numpy() for g in gradients]
 
 
-def test_a_replica_computes_the_same_bits_among_66_as_alone(setup):
+@pytest.mark.parametrize("batch", [66, pytest.param(130, marks=pytest.mark.slow)])  # 130: minutes of XLA compilation
+def test_a_replica_computes_the_same_bits_in_a_large_batch_as_alone(setup, batch):
     problem, spec = setup
-    seeds = [nn_seed(2, replica) for replica in range(1, BATCH + 1)]
+    seeds = [nn_seed(2, replica) for replica in range(1, batch + 1)]
     stacked = compiled_step(problem, spec, seeds)
-    for k in CHECKED:
+    for k in CHECKED[batch]:
         alone = compiled_step(problem, spec, [seeds[k], seeds[k]])  # a lone replica trains as two copies
         for mine, theirs in zip(stacked, alone, strict=True):
             np.testing.assert_array_equal(mine[k], theirs[0])

@@ -9,12 +9,8 @@ and one matmul with the ``(n_entries, n_bilinear)`` matrix of FK values sums the
 points. Exact zeros are the only entries left out, so the sum is the dense convolution.
 Replicas are only ever a batch axis.
 
-A product of the ``(R, k)`` replica rows with a shared matrix is taken in blocks of at most
-``ROW_BLOCK`` rows. XLA's CPU dot changes algorithm, and with it the rounding of every row,
-when a product has more rows (measured: from 51 rows with one thread, from 33 with two or
-more, TensorFlow 2.21), so one ``(R, k) @ (k, n)`` product gave a replica other bits in a
-batch of 64 than alone, and early stopping turned that into different fits. Blocks of 16
-rows stay in the regime of a lone replica's product whatever R is.
+Replica products are cut into blocks (``replica_blocks``) so that a replica's bits do not
+depend on how many replicas share its batch.
 """
 
 from __future__ import annotations
@@ -25,20 +21,8 @@ import numpy as np
 
 from replifold.backend import keras
 from replifold.errors import UserError, nearest
+from replifold.model.replica_blocks import PAIR, in_replica_blocks, replica_matmul
 from replifold.problem import Dataset, PositivitySet, Problem
-
-
-ROW_BLOCK = 16
-
-
-def replica_matmul(rows, matrix):
-    """``rows (R, k) @ matrix (k, n)`` with every row rounded as in a product of at most
-    ``ROW_BLOCK`` rows (R is static in the compiled step)."""
-    count = rows.shape[0]
-    if count is None or count <= ROW_BLOCK:
-        return keras.ops.matmul(rows, matrix)
-    blocks = [keras.ops.matmul(rows[i : i + ROW_BLOCK], matrix) for i in range(0, count, ROW_BLOCK)]
-    return keras.ops.concatenate(blocks, axis=0)
 
 
 def _linear_matrix(fks: Sequence[np.ndarray], dtype: str):
@@ -80,8 +64,8 @@ class _SparseBilinear:
 
     def __call__(self, xf):
         replicas = keras.ops.shape(xf)[0]
-        a = keras.ops.reshape(keras.ops.einsum("cf,rfx->rcx", self.left, xf), (replicas, -1))
-        b = keras.ops.reshape(keras.ops.einsum("cf,rfx->rcx", self.right, xf), (replicas, -1))
+        a = keras.ops.reshape(in_replica_blocks(lambda r: keras.ops.einsum("cf,rfx->rcx", self.left, r), xf, PAIR), (replicas, -1))
+        b = keras.ops.reshape(in_replica_blocks(lambda r: keras.ops.einsum("cf,rfx->rcx", self.right, r), xf, PAIR), (replicas, -1))
         products = keras.ops.take(a, self.left_index, axis=1) * keras.ops.take(b, self.right_index, axis=1)
         return replica_matmul(products, self.scatter)
 

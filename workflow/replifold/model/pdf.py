@@ -26,6 +26,7 @@ from replifold.backend import keras
 from replifold.model.basis import EVOL_BASIS, FLAVOUR_FROM_EVOLUTION
 from replifold.model.dense import MultiDense
 from replifold.model.preprocessing import Preprocessing, log_features
+from replifold.model.replica_blocks import PAIR, in_replica_blocks
 from replifold.model.replica_seeds import dense_seed
 from replifold.model.spec import ModelSpec
 from replifold.model.stacking import ReplicaStack
@@ -119,7 +120,7 @@ class StackedPDF(ReplicaStack, keras.Model):
         return xf[:, :, :n_eval] * normalisation[:, :, None]
 
     def _to_flavour(self, xf):
-        return keras.ops.einsum("fb,rbn->rfn", self._rotation, xf)
+        return in_replica_blocks(lambda r: keras.ops.einsum("fb,rbn->rfn", self._rotation, r), xf, PAIR)
 
     def call(self, inputs=None, training=None):
         """``model()``: x f on the x-grid, ``(R, 8, nx)``; ``inputs`` is ignored."""

@@ -18,6 +18,7 @@ import numpy as np
 
 from replifold.backend import keras
 from replifold.errors import RuncardError
+from replifold.model.replica_blocks import PAIR, in_replica_blocks
 
 VALENCE_TARGETS: dict[str, float] = {"v": 3.0, "v3": 1.0, "v8": 3.0}
 MODES: dict[str, tuple[bool, bool]] = {  # (momentum, valence)
@@ -51,7 +52,7 @@ class SumRules:
 
     def integrals(self, xf):
         """``xf (R, n_basis, n_int)`` -> ``(R, n_basis, 2)``: (int x f dx, int f dx)."""
-        return keras.ops.einsum("rbk,km->rbm", xf, self.weights)
+        return in_replica_blocks(lambda r: keras.ops.einsum("rbk,km->rbm", r, self.weights), xf, PAIR)
 
     def __call__(self, xf):
         integrals = self.integrals(xf)
