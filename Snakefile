@@ -24,6 +24,7 @@ report: "rules/report/workflow.rst"
 include: "rules/common.smk"
 include: "rules/theory.smk"
 include: "rules/setup.smk"
+include: "rules/simulate.smk"
 include: "rules/hyperopt.smk"
 include: "rules/fit.smk"
 include: "rules/closure.smk"
@@ -36,5 +37,5 @@ rule all:
     input:
         [str(fit.layout.tarball) for fit in FITS.values()],
         [str(fit.layout.report_html) for fit in FITS.values()],
-        [str(fit.layout.lhapdf_set) for fit in FITS.values()],
+        [str(fit.layout.lhapdf_set) for fit in FITS.values() if not fit.imnn],
     default_target: True

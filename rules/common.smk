@@ -62,6 +62,21 @@ class Fit:
     def rounds(self) -> range:
         return range(self.plan.scan.rounds if self.scan else 0)
 
+    @property
+    def imnn(self) -> bool:
+        """An imnn fit: a simulate stage, no PDF grids and no LHAPDF set."""
+        return self.expanded["problem"] == "imnn"
+
+    def batch_files(self, batch: int) -> list[str]:
+        """What `replifold split` reads of batch ``batch``: the fit_batch rule's outputs (an imnn
+        batch's history.npz and statistics.npz are written by the same job, undeclared)."""
+        return [str(path) for path in self.layout.batch(batch).reproducible]
+
+    def replica_outputs(self, replica: int) -> list[str]:
+        """What `replifold split` writes for replica ``replica``."""
+        target = self.layout.replica(replica)
+        return [str(path) for path in (target.imnn_reproducible if self.imnn else target.reproducible)]
+
     def batch_range(self, batch: int) -> str:
         replicas = self.plan.batches[batch]
         return f"{replicas[0]}-{replicas[-1]}"
@@ -231,7 +246,20 @@ def get_replica_fits(wildcards) -> list[str]:
 
 
 def get_replica_grids(wildcards) -> list[str]:
-    return replica_files(get_fit(wildcards), "grid")
+    fit = get_fit(wildcards)
+    return [] if fit.imnn else replica_files(fit, "grid")
+
+
+def get_imnn_replica_arrays(wildcards) -> list[str]:
+    """An imnn fit's per-replica history and statistics, which its report plots (none for PDF fits)."""
+    fit = get_fit(wildcards)
+    return replica_files(fit, "history") + replica_files(fit, "statistics") if fit.imnn else []
+
+
+def get_simulations(wildcards) -> list[str]:
+    """An imnn fit's training jobs read the simulations `replifold simulate` wrote; PDF fits have none."""
+    fit = get_fit(wildcards)
+    return [str(fit.layout.simulations_dir)] if fit.imnn else []
 
 
 def get_draw_dir(wildcards) -> str:
@@ -397,8 +425,10 @@ def get_batch_models(wildcards) -> list[str]:
     return [str(fit.layout.batch(b).model) for b in range(len(fit.plan.batches))]
 
 
-def get_lhapdf_set(wildcards) -> str:
-    return str(get_fit(wildcards).layout.lhapdf_set)
+def get_lhapdf_set(wildcards) -> list[str]:
+    """The fit's LHAPDF set; an imnn fit has none (it fits no PDF)."""
+    fit = get_fit(wildcards)
+    return [] if fit.imnn else [str(fit.layout.lhapdf_set)]
 
 
 def get_evolution_dir(wildcards) -> str:

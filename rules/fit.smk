@@ -3,6 +3,7 @@ rule fit_batch:
     input:
         view=str(PATTERN.view("fit")),
         data=str(PATTERN.data_dir),
+        simulations=get_simulations,
         scan=get_scan_store,
     output:
         weights=str(PATTERN.batch("{batch}").weights),
@@ -40,9 +41,9 @@ for _fit in FITS.values():
             name:
                 f"split_replicas_{_fit.ident}_batch{_index}"
             input:
-                [str(path) for path in _fit.layout.batch(_index).reproducible],
+                _fit.batch_files(_index),
             output:
-                [str(path) for r in _replicas for path in _fit.layout.replica(r).reproducible],
+                [path for r in _replicas for path in _fit.replica_outputs(r)],
             params:
                 batch_dir=get_folder_of_input,
                 out_dir=get_replicas_root,

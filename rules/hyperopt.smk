@@ -27,6 +27,7 @@ rule train_fold:
     input:
         view=str(PATTERN.view("search")),
         data=str(PATTERN.data_dir),
+        simulations=get_simulations,
         round=get_round_of_trial,
     output:
         result=str(PATTERN.fold("{trial}", "{fold}").result),

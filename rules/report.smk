@@ -9,6 +9,7 @@ rule report:
         fits=get_replica_fits,
         grids=get_replica_grids,
         closure=get_closure_estimators,
+        arrays=get_imnn_replica_arrays,
         lhapdf=get_lhapdf_set,
     output:
         html=str(PATTERN.report_html),

@@ -44,6 +44,17 @@ def quick_runcard(_quick_runcard_pristine: dict) -> dict:
     return copy.deepcopy(_quick_runcard_pristine)
 
 
+@pytest.fixture(scope="session")
+def imnn_runcard_path() -> Path:
+    return RUNCARDS / "imnn-gaussian.yml"
+
+
+@pytest.fixture
+def imnn_runcard(imnn_runcard_path: Path) -> dict:
+    """The imnn-gaussian runcard as a raw (unexpanded) dict; each test gets its own copy to mutate."""
+    return yaml.safe_load(imnn_runcard_path.read_text(encoding="utf-8"))
+
+
 @pytest.fixture
 def write_runcard(tmp_path: Path) -> Callable[[dict | str, str], Path]:
     """Write a runcard (a dict, or YAML text verbatim) to ``tmp_path/<name>.yml``."""

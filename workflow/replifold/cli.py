@@ -25,6 +25,7 @@ from replifold.errors import UserError
 
 VERBS: dict[str, tuple[str, str]] = {
     "setup": ("replifold.commands.setup", "expand and validate a runcard and generate its problem data (closure test or real data)"),
+    "simulate": ("replifold.commands.simulate", "write the seeded simulation sets of an imnn fit (npy or TFRecords)"),
     "theory-plan": ("replifold.commands.theory_plan", "plan the theory a real-data runcard needs in the theory cache (--build: compute it)"),
     "theory-grid": ("replifold.commands.theory_grid", "compute a planned yadism DIS grid of the theory cache"),
     "theory-operator": ("replifold.commands.theory_operator", "compute a planned eko evolution operator (a group of scales) of the theory cache"),

@@ -7,12 +7,14 @@ and looked for under another. A fit folder ``results/<fit>/`` holds::
     runcard.yml, runcard.sha256          setup_fit: the expanded runcard and its hash
     views/<stage>.json                   the part of the runcard each stage reads (replifold.views)
     data/                                setup_fit: the problem (inner layout: replifold.problem)
+    simulations/                         simulate (imnn fits only): the seeded simulation sets
     hyperopt/round<r>.json               suggest: the parameters of round r's trials (files engine)
     hyperopt/trial<t>/fold<k>/           train_fold: a trained stacked model (TrainedModelDir)
     hyperopt/trial<t>/hyperloss.json     reduce_trial
     hyperopt/tries.json, tries.pkl, best.json   collect (or the mongo engine's driver)
     fit/batch<b>/                        fit_batch: a trained stacked model and its history.npz (TrainedModelDir)
-    fit/replica_<i>/                     split_replicas: fit.json, grid.npz, weights.h5 (ReplicaDir)
+    fit/replica_<i>/                     split_replicas: fit.json, grid.npz, weights.h5 (ReplicaDir);
+                                         imnn fits: fit.json, weights.h5, history.npz, statistics.npz
     postfit/selected.json, veto.json     postfit
     draws/draw<k>/                       a multi-closure test's level-1 draw k >= 1: a fit folder of its
                                          own (runcard, data, fit, postfit), made by setup-draw
@@ -43,9 +45,12 @@ HISTORY_NAME = "history.npz"
 MANIFEST_NAME = "MANIFEST.sha256"
 PROVENANCE_NAME = "provenance.json"
 TIMING_SUFFIX = ".timing.json"  # machine-dependent: kept out of the archive
+# An IMNN batch's and replica's kept weights' statistics (replifold.imnn); its history.npz is HISTORY_NAME.
+STATISTICS_NAME = "statistics.npz"
 
 # What the archive holds, by top-level entry of the fit folder; the rest (logs, benchmarks,
-# the mongo server's files, the archive itself) describes one run on one machine.
+# the mongo server's files, the archive itself) describes one run on one machine, or, for an
+# imnn fit's simulations/, is remade from the runcard's seeds (and can be large).
 ARCHIVED = (RUNCARD_NAME, RUNCARD_HASH_NAME, "data", "hyperopt", "fit", "postfit", "draws", "closure", "lhapdf", "report")
 # What a finished fit must have before it can be archived.
 REQUIRED_FOR_ARCHIVE = (RUNCARD_NAME, RUNCARD_HASH_NAME, "data", "fit", "postfit", "report")
@@ -83,9 +88,18 @@ class TrainedModelDir:
         return self.path / self.timing_name
 
     @property
+    def statistics(self) -> Path:
+        return self.path / STATISTICS_NAME
+
+    @property
     def reproducible(self) -> tuple[Path, ...]:
         """The files a rerun must reproduce bit for bit."""
         return (self.result, self.weights, self.model) + ((self.history,) if self.has_history else ())
+
+    @property
+    def imnn_reproducible(self) -> tuple[Path, ...]:
+        """An IMNN batch's: the per-epoch history and the statistics beside the model."""
+        return (self.result, self.weights, self.model, self.history, self.statistics)
 
 
 def batch_dir(path: str | Path) -> TrainedModelDir:
@@ -116,8 +130,17 @@ class ReplicaDir:
         return self.path / "fit.json"
 
     @property
+    def statistics(self) -> Path:
+        return self.path / STATISTICS_NAME
+
+    @property
     def reproducible(self) -> tuple[Path, ...]:
         return (self.fit, self.grid, self.weights)
+
+    @property
+    def imnn_reproducible(self) -> tuple[Path, ...]:
+        """What ``replifold split`` writes for an IMNN replica (no PDF grid)."""
+        return (self.weights, self.fit, self.history, self.statistics)
 
 
 def replica_dir(replicas_root: str | Path, replica: Index) -> ReplicaDir:
@@ -156,6 +179,11 @@ class FitLayout:
     @property
     def data_dir(self) -> Path:
         return self.root / "data"
+
+    @property
+    def simulations_dir(self) -> Path:
+        """``simulations/`` (imnn fits): what ``replifold simulate`` writes beside ``data/``."""
+        return self.root / "simulations"
 
     # hyperopt
     @property

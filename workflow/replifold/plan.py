@@ -19,6 +19,13 @@ def replica_batches(replicas: int, per_job: int) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(range(first, min(first + per_job, replicas + 1))) for first in range(1, replicas + 1, per_job))
 
 
+def _folds(runcard: Mapping[str, Any]) -> int:
+    """Folds per trial: the PDF k-fold partitions, or an imnn fit's disjoint simulation folds."""
+    if runcard.get("problem") == "imnn":
+        return int(runcard["imnn"]["kfold"]["folds"])
+    return len(runcard["kfold"]["partitions"])
+
+
 @dataclass(frozen=True)
 class FitPlan:
     scan: ScanSettings | None  # None: no hyperopt section, the fit trains with the runcard's parameters
@@ -33,7 +40,7 @@ class FitPlan:
         parallelism = runcard["parallelism"]
         return cls(
             scan=scan,
-            folds=len(runcard["kfold"]["partitions"]) if scan else 0,
+            folds=_folds(runcard) if scan else 0,
             batches=replica_batches(runcard["replicas"], runcard["replicas_per_job"]),
             threads=max(parallelism["intra_op_threads"], parallelism["inter_op_threads"]),
             draws=int((runcard.get("closure") or {}).get("level1_draws", 1)),  # problem: closure only

@@ -2,16 +2,21 @@
 
 The training stages read only the ``replifold.problem`` contract, so a problem family plugs in
 here and in its own subpackage: ``closure`` (replifold.closure, the built-in closure test) and
-``dis`` (replifold.dis: measured DIS data with FK tables from the theory cache).
+``dis`` (replifold.dis: measured DIS data with FK tables from the theory cache). ``imnn``
+(replifold.imnn) is a problem family of its own: its data are a description of the simulator
+(``data/meta.json``), and its simulations come later, from ``replifold simulate``.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from replifold.errors import UserError
+
+log = logging.getLogger(__name__)
 
 
 def write_problem_data(runcard: Mapping[str, Any], data_dir: Path, theory_cache: Path | None = None) -> None:
@@ -28,5 +33,9 @@ def write_problem_data(runcard: Mapping[str, Any], data_dir: Path, theory_cache:
         if theory_cache is None:
             raise UserError("a problem: dis runcard needs --theory-cache DIR (the folder of its FK tables)")
         write_problem(runcard, data_dir, TheoryCache(theory_cache))
+    elif problem == "imnn":
+        from replifold.imnn.stages import write_setup
+
+        log.info(write_setup(runcard, data_dir))
     else:
         raise UserError(f"problem: {problem} has no data generator in this version of replifold")

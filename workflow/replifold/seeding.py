@@ -17,6 +17,11 @@ the coordinates of the job asking for it. Derivation::
   that seed of level-1 draw k >= 1 of a multi-closure test (draw 0 is the fit itself), so the
   draws share nothing random: not the level-1 noise, the replicas, the splits or the weights;
 * ``filterseed`` -> stream ``bootstrap``: the multi-closure estimators' bootstrap resamples.
+* ``imnn.simseed`` -> stream ``sim`` with ``(role, fold, index)``: simulation ``index`` of one
+  IMNN simulation set (role: training, validation, test or held out; fold: 0 for the final fit,
+  k + 1 for hyperopt fold k), so sets never share a draw and a simulation does not depend on
+  how many others are drawn with it. Seed-matched derivative simulations reuse the seed of the
+  fiducial simulation they belong to.
 
 A replica's seeds only name the replica itself, never its batch, the number of replicas
 beside it, or the job that trains it, so replica 7 is the same replica in a batch of 1 or of
@@ -39,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-STREAMS = {"level1": 1, "mc": 2, "trvl": 3, "nn": 4, "dropout": 5, "hyperopt": 6, "global": 7, "draw": 8, "bootstrap": 9}
+STREAMS = {"level1": 1, "mc": 2, "trvl": 3, "nn": 4, "dropout": 5, "hyperopt": 6, "global": 7, "draw": 8, "bootstrap": 9, "sim": 10}
 DRAW_SEEDS = ("filterseed", "mcseed", "trvlseed", "nnseed")  # the runcard seeds a level-1 draw replaces
 MAX_SEED = 2**32 - 1
 
@@ -94,6 +99,9 @@ def draw_seeds(seeds: Mapping[str, int], draw: int) -> dict[str, int]:
 
 def bootstrap_seed(filterseed: int) -> int:
     return derive_seed(filterseed, "bootstrap")
+def sim_seed(simseed: int, role: int, fold: int, index: int) -> int:
+    """Seed of one IMNN simulation (``fold`` -1 is the final fit's sets, k a hyperopt fold's)."""
+    return derive_seed(simseed, "sim", role, fold + 1, index)
 
 
 def job_seed(nnseed: int, trial: int = -1, fold: int = -1, batch_first_replica: int = 0) -> int:

@@ -29,6 +29,12 @@ but can never leave a stage on stale inputs. The keys left out:
   and workers (the best trial reaches the fit through best.json);
 * ``postfit``: those of every view and the training history's stride.
 
+An imnn runcard (replifold.imnn) has its own: its data view (setup and ``simulate``) also
+leaves out the network and its training (``imnn.network``, ``optimizer``, ``epochs``, ...),
+but keeps whether there is a scan, since each hyperopt fold is a simulation set of its own
+(``hyperopt`` becomes ``{}``: its rounds and seeds do not change the simulations); its postfit
+keys (``imnn.postfit``) are left out of the search and fit views.
+
 The report and the archive read the whole expanded runcard (``runcard.yml``).
 """
 
@@ -65,6 +71,17 @@ LEFT_OUT: dict[str, tuple[tuple[str, ...], ...]] = {
     "postfit": (*_EVERY, ("history",)),
 }
 STAGES = tuple(LEFT_OUT)
+_IMNN_POSTFIT = (("imnn", "postfit"),)
+_IMNN_TRAINING = tuple(
+    ("imnn", key)
+    for key in ("network", "optimizer", "epochs", "patience", "min_epochs", "regularisation", "n_summaries", "n_per_device")
+)
+IMNN_LEFT_OUT: dict[str, tuple[tuple[str, ...], ...]] = {
+    "data": tuple(p for p in LEFT_OUT["data"] if p != ("hyperopt",)) + _IMNN_TRAINING + _IMNN_POSTFIT,
+    "search": LEFT_OUT["search"] + _IMNN_POSTFIT,
+    "fit": LEFT_OUT["fit"] + _IMNN_POSTFIT,
+    "postfit": LEFT_OUT["postfit"],
+}
 
 
 def _without(document: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
@@ -82,8 +99,11 @@ def _without(document: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, An
 
 def stage_view(expanded: Mapping[str, Any], stage: str) -> dict[str, Any]:
     view = copy.deepcopy(dict(expanded))
-    for path in LEFT_OUT[stage]:
+    imnn = view.get("problem") == "imnn"
+    for path in (IMNN_LEFT_OUT if imnn else LEFT_OUT)[stage]:
         view = _without(view, path)
+    if imnn and stage == "data" and "hyperopt" in view:
+        view["hyperopt"] = {}  # a scan adds fold simulation sets; its length and seeds do not matter
     return view
 
 

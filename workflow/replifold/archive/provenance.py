@@ -14,6 +14,7 @@ from dataclasses import asdict
 from typing import Any
 
 from replifold import seeding
+from replifold.imnn.provenance import imnn_seeds
 from replifold.io import read_json
 from replifold.layout import FitLayout
 from replifold.plan import FitPlan
@@ -42,6 +43,8 @@ def devices() -> list[str]:
 
 
 def seeds(layout: FitLayout, runcard: dict[str, Any]) -> dict[str, Any]:
+    if runcard.get("problem") == "imnn":
+        return imnn_seeds(layout, runcard, FitPlan.from_runcard(runcard))
     nnseed = int(runcard["nnseed"])
     plan = FitPlan.from_runcard(runcard)
     scan = plan.scan

@@ -5,7 +5,9 @@ The rerun goes through the same ``replifold`` verbs the workflow ran, in a fresh
 data and trial parameters, extracted only through ``replifold.tarballs``. The child Python is
 started with ``-P``, so neither the working directory nor the extracted archive is ever on
 its import path. A replica is retrained with its whole original batch, since only the same
-batch layout promises identical bits.
+batch layout promises identical bits. An imnn archive holds no simulations (they are
+reproducible and can be large): they are simulated again first, from the archived runcard's
+seeds, and every retrained result records the hash of their index.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from replifold.errors import UserError
+from replifold.imnn.stages import is_imnn_fit
 from replifold.io import read_json
 from replifold.layout import FitLayout, TrainedModelDir, batch_dir, replica_dir
 from replifold.tarballs import Tarball
@@ -71,14 +74,24 @@ def _compare(tarball: Tarball, archived: FitLayout, fresh: list[Path], kept: lis
     return problems
 
 
+def _simulations(workdir: Path, fit: FitLayout) -> str | None:
+    """Simulate an imnn fit's sets again (nothing to do for PDF fits); the failure, if any."""
+    return _replifold(workdir, "simulate", fit.root) if is_imnn_fit(fit.root) else None
+
+
+def _batch_files(target: TrainedModelDir, imnn: bool) -> list[Path]:
+    return list(target.imnn_reproducible if imnn else target.reproducible)
+
+
 def rerun_fold(tarball: Tarball, fit: FitLayout, workdir: Path, trial: int, fold: int) -> list[str]:
     target = fit.fold(trial, fold)
-    for path in target.reproducible:
+    files = _batch_files(target, is_imnn_fit(fit.root))
+    for path in files:
         path.unlink(missing_ok=True)
-    failure = _replifold(workdir, "train-fold", fit.root, "--trial", trial, "--fold", fold)
+    failure = _simulations(workdir, fit) or _replifold(workdir, "train-fold", fit.root, "--trial", trial, "--fold", fold)
     if failure:
         return [failure]
-    return _compare(tarball, fit, list(target.reproducible), list(target.reproducible))
+    return _compare(tarball, fit, files, files)
 
 
 def _batch_of(fit: FitLayout, replica: int) -> tuple[int, list[int]]:
@@ -95,13 +108,18 @@ def rerun_replica(tarball: Tarball, fit: FitLayout, workdir: Path, replica: int)
     fresh_batch: TrainedModelDir = batch_dir(workdir / "rerun" / f"batch{batch}")
     fresh_replicas = workdir / "rerun" / "fit"
     replica_list = ",".join(map(str, replicas))
-    failure = _replifold(
+    failure = _simulations(workdir, fit) or _replifold(
         workdir, "fit", fit.runcard, fit.data_dir, "--replicas", replica_list, *params, "-o", fresh_batch.path
     ) or _replifold(workdir, "split", fresh_batch.path, "-o", fresh_replicas)
     if failure:
         return [failure]
     fresh_replica, kept_replica = replica_dir(fresh_replicas, replica), fit.replica(replica)
     kept_batch = fit.batch(batch)
-    return _compare(tarball, fit, list(fresh_batch.reproducible), list(kept_batch.reproducible)) + _compare(
-        tarball, fit, list(fresh_replica.reproducible), list(kept_replica.reproducible)
+    imnn = is_imnn_fit(fit.root)
+
+    def replica_files(target):
+        return list(target.imnn_reproducible if imnn else target.reproducible)
+
+    return _compare(tarball, fit, _batch_files(fresh_batch, imnn), _batch_files(kept_batch, imnn)) + _compare(
+        tarball, fit, replica_files(fresh_replica), replica_files(kept_replica)
     )

@@ -18,6 +18,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from replifold.imnn.stages import is_imnn_fit
+
+    if is_imnn_fit(args.fit_dir):
+        from replifold.imnn.stages import collect
+
+        log.info(collect(args.fit_dir))
+        return 0
     from replifold.hyperopt.context import ScanContext
     from replifold.hyperopt.engines.files import FilesEngine
     from replifold.hyperopt.records import STATUS_OK

@@ -64,12 +64,20 @@ def run(args: argparse.Namespace) -> int:
 
         require_tensorboard()
     from replifold import seeding
+    from replifold.imnn.stages import fit as fit_imnn
+    from replifold.imnn.stages import is_imnn
     from replifold.io import read_json, write_json
     from replifold.layout import batch_dir
     from replifold.problem import load_problem
     from replifold.runcard import expand_runcard, load_runcard
 
     runcard = expand_runcard(load_runcard(args.runcard), source=str(args.runcard))
+    if is_imnn(runcard):
+        failed = fit_imnn(runcard, args.data_dir, replicas, args.params, args.outdir)
+        if failed:
+            log.warning(f"replicas {failed} diverged (non-finite loss or det F) and are recorded as failed")
+        log.info(f"replicas {args.replicas} -> {args.outdir}")
+        return 0
     if args.params is not None:
         from replifold.hyperopt.space import apply_params
 

@@ -28,8 +28,14 @@ def run(args: argparse.Namespace) -> int:
     from replifold.postfit.selection import PostfitSettings, select, selection_json, veto_json
     from replifold.runcard import load_fit_runcard
 
+    from replifold.imnn.stages import is_imnn
+    from replifold.imnn.stages import postfit as postfit_imnn
+
     layout = FitLayout(args.fit_dir)
     runcard = load_fit_runcard(layout.root)
+    if is_imnn(runcard):
+        log.info(postfit_imnn(layout.root, runcard))
+        return 0
     replicas = load_replicas(layout, range(1, runcard["replicas"] + 1))
     selection = select(replicas, PostfitSettings.from_runcard(runcard))
     write_json(layout.veto_json, veto_json(selection))

@@ -17,6 +17,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from replifold.imnn.stages import is_imnn_fit
+
+    if is_imnn_fit(args.fit_dir):
+        from replifold.imnn.stages import reduce
+
+        log.info(reduce(args.fit_dir, args.trial))
+        return 0
     from replifold.hyperopt.context import ScanContext
     from replifold.hyperopt.engines.files import FilesEngine
     from replifold.hyperopt.evaluation import fold_results, reduce_trial

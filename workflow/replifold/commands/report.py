@@ -19,11 +19,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from replifold.imnn.stages import is_imnn_fit
     from replifold.io import atomic_write_bytes, atomic_write_text
-    from replifold.report.build import build_report
-    from replifold.report.inputs import load_inputs
 
-    report = build_report(load_inputs(args.fit_dir))
+    if is_imnn_fit(args.fit_dir):
+        from replifold.report.imnn import build_imnn_report
+
+        report = build_imnn_report(args.fit_dir)
+    else:
+        from replifold.report.build import build_report
+        from replifold.report.inputs import load_inputs
+
+        report = build_report(load_inputs(args.fit_dir))
     for stem, png in sorted(report.figures.items()):
         atomic_write_bytes(args.outdir / "figures" / f"{stem}.png", png)
     atomic_write_text(args.outdir / "index.html", report.html)

@@ -40,10 +40,14 @@ def run(args: argparse.Namespace) -> int:
     text = dump_runcard(expanded)
     outcome = set_up(expanded, text, runcard_sha256(text), args.outdir, args.force, args.theory_cache)
     layout = outcome.layout
-    datasets = read_json(layout.data_dir / "meta.json")["datasets"]
-    ndata = sum(entry["ndata"] for entry in datasets)
-    log.info(f"fit {layout.name}: {len(datasets)} datasets, {ndata} data points, {expanded['replicas']} replicas")
-    log.info("  datasets: " + ", ".join(f"{entry['name']} ({entry['ndata']})" for entry in datasets))
+    meta = read_json(layout.data_dir / "meta.json")
+    if "datasets" in meta:
+        datasets = meta["datasets"]
+        ndata = sum(entry["ndata"] for entry in datasets)
+        log.info(f"fit {layout.name}: {len(datasets)} datasets, {ndata} data points, {expanded['replicas']} replicas")
+        log.info("  datasets: " + ", ".join(f"{entry['name']} ({entry['ndata']})" for entry in datasets))
+    else:  # problem: imnn (its summary line came from the problem's writer); simulations: 'replifold simulate'
+        log.info(f"fit {layout.name}: {meta['problem']} problem, {expanded['replicas']} replicas")
     log.info(f"  runcard:  {layout.runcard}")
     log.info(f"  sha256:   {layout.runcard_hash}")
     log.info(f"  data:     {layout.data_dir}")

@@ -20,9 +20,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from replifold.imnn.outputs import is_imnn_batch
     from replifold.io import read_json
     from replifold.layout import batch_dir, replica_dir
 
+    if is_imnn_batch(args.batch_dir):
+        from replifold.imnn.stages import split
+
+        split(args.batch_dir, args.outdir)
+        return 0
     batch = batch_dir(args.batch_dir)
     if not batch.result.is_file():
         raise UserError(f"no batch result in {batch.path} (missing {batch.result.name}); run 'replifold fit' first")

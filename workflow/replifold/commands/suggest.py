@@ -21,6 +21,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from replifold.imnn.stages import is_imnn_fit
+
+    if is_imnn_fit(args.fit_dir):
+        from replifold.imnn.stages import suggest
+
+        log.info(suggest(args.fit_dir, args.round_))
+        return 0
     from replifold.hyperopt.context import ScanContext
     from replifold.hyperopt.engines.files import FilesEngine
 

@@ -26,6 +26,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from replifold.imnn.stages import is_imnn_fit
+
+    if is_imnn_fit(args.fit_dir):
+        from replifold.imnn.stages import train_fold
+
+        log.info(train_fold(args.fit_dir, args.trial, args.fold))
+        return 0
     from replifold.hyperopt.context import ScanContext
     from replifold.hyperopt.engines.files import FilesEngine
 

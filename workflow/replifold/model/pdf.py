@@ -29,11 +29,12 @@ from replifold.model.preprocessing import Preprocessing, log_features
 from replifold.model.replica_blocks import PAIR, in_replica_blocks
 from replifold.model.replica_seeds import dense_seed
 from replifold.model.spec import ModelSpec
+from replifold.model.stacking import ReplicaStack
 from replifold.model.sum_rules import SumRules
 
 
 @keras.saving.register_keras_serializable(package="replifold")
-class StackedPDF(keras.Model):
+class StackedPDF(ReplicaStack, keras.Model):
     """R replicas stacked on a leading axis of every variable.
 
     ``replica_seeds[i] = seeding.nn_seed(nnseed, replica)``; replica i is initialised as a
@@ -88,14 +89,6 @@ class StackedPDF(keras.Model):
         self.preprocessing.build()
         self._grid_inputs = self._inputs(self.xgrid)
         self.built = True
-
-    @property
-    def replicas(self) -> int:
-        return len(self._replica_seeds)
-
-    @property
-    def replica_seeds(self) -> tuple[int, ...]:
-        return self._replica_seeds
 
     @property
     def replica_variables(self) -> list:
@@ -153,23 +146,6 @@ class StackedPDF(keras.Model):
         xf = keras.ops.convert_to_numpy(self._fit_basis(self._inputs(x), x.size))
         basis = [entry.fl for entry in self.spec.basis]
         return xf[:, [basis.index(name) for name in EVOL_BASIS], :]
-
-    def replica_weights(self, i: int) -> list[np.ndarray]:
-        """Replica i's slice of every variable, in the order of ``replica_variables``."""
-        return [np.array(v.numpy()[i]) for v in self.replica_variables]
-
-    def set_replica_weights(self, i: int, weights: Sequence[np.ndarray]) -> None:
-        variables = self.replica_variables
-        if len(weights) != len(variables):
-            raise ValueError(f"expected {len(variables)} arrays (one per variable), got {len(weights)}")
-        for variable, value in zip(variables, weights):
-            if tuple(np.shape(value)) != tuple(variable.shape[1:]):
-                raise ValueError(
-                    f"{variable.path}: replica slice has shape {tuple(variable.shape[1:])}, got {np.shape(value)}"
-                )
-            stacked = np.array(variable.numpy())
-            stacked[i] = value
-            variable.assign(stacked)
 
     def single_replica(self, i: int) -> StackedPDF:
         """A one-replica model carrying replica i's weights and seed."""

@@ -107,7 +107,8 @@ def _multiclosure_section(inputs: ReportInputs, pngs: dict[str, bytes]) -> list[
     )]
 
 
-def _scan_sections(inputs: ReportInputs, pngs: dict[str, bytes]) -> list[str]:
+def scan_sections(inputs: ReportInputs, pngs: dict[str, bytes]) -> list[str]:
+    """The hyperopt scan's sections (shared with the imnn report: it reads ``inputs.trials`` and ``inputs.best``)."""
     if inputs.trials is None:
         return [section("Hyperopt scan", paragraph("This runcard has no hyperopt section: the fit used its own parameters."))]
     pngs["hyperopt_scan"] = figures.scan_losses(inputs.trials)
@@ -188,7 +189,7 @@ def build_report(inputs: ReportInputs) -> Report:
     sections = [
         paragraph(inputs.runcard["description"] or "closure test"),
         _postfit_section(inputs),
-        *_scan_sections(inputs, pngs),
+        *scan_sections(inputs, pngs),
         section(
             "Training",
             image(pngs["training_curves"], "training curves per replica"),

@@ -54,7 +54,7 @@ class ReportInputs:
         return [r for r in self.replicas if r.replica in set(self.selected)]
 
 
-def _require(path: Path, step: str) -> Path:
+def require(path: Path, step: str) -> Path:
     if not path.is_file():
         raise UserError(f"missing {path}; run '{step}' first")
     return path
@@ -65,16 +65,16 @@ def load_inputs(fit_dir: Path) -> ReportInputs:
 
     layout = FitLayout(fit_dir)
     runcard = load_fit_runcard(layout.root)
-    selected = read_json(_require(layout.selected_json, f"replifold postfit {fit_dir}"))
-    vetoes = read_json(_require(layout.veto_json, f"replifold postfit {fit_dir}"))
+    selected = read_json(require(layout.selected_json, f"replifold postfit {fit_dir}"))
+    vetoes = read_json(require(layout.veto_json, f"replifold postfit {fit_dir}"))
     trials = best = None
     if runcard.get("hyperopt"):
-        trials = read_trials(read_json(_require(layout.tries_json, f"replifold collect {fit_dir}")))
-        best = read_json(_require(layout.best_json, f"replifold collect {fit_dir}"))
+        trials = read_trials(read_json(require(layout.tries_json, f"replifold collect {fit_dir}")))
+        best = read_json(require(layout.best_json, f"replifold collect {fit_dir}"))
     replicas = load_replicas(layout, range(1, runcard["replicas"] + 1))
     multiclosure = None
     if (runcard.get("closure") or {}).get("level1_draws", 1) > 1:
-        multiclosure = read_json(_require(layout.closure_estimators, f"replifold multiclosure {fit_dir}"))
+        multiclosure = read_json(require(layout.closure_estimators, f"replifold multiclosure {fit_dir}"))
     return ReportInputs(
         name=layout.name,
         fit_dir=layout.root,

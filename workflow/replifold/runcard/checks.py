@@ -13,6 +13,7 @@ from typing import Any
 from replifold.closure.catalogue import dataset_names, positivity_names
 from replifold.errors import RuncardError, UserError, format_key_path, nearest
 from replifold.integrability import INTEGRABILITY_SETS
+from replifold.imnn.checks import check_imnn
 
 MAX_HISTORY_ROWS = 100_000  # rows of the per-epoch history a replica holds in memory while training
 EVOL_FLAVOURS: tuple[str, ...] = ("sng", "g", "v", "v3", "v8", "t3", "t8", "t15")
@@ -28,6 +29,10 @@ _MIN_MAX_PAIRS: tuple[tuple[str, str, str], ...] = (
 
 def check_consistency(runcard: dict[str, Any], source: str | None = None) -> None:
     """Raise a ``RuncardError`` for the first cross-key problem of an expanded, schema-valid runcard."""
+    if runcard.get("problem") == "imnn":
+        for check in (_problem_sections, _replicas, _hyperscan, check_imnn):
+            check(runcard, source)
+        return
     for check in (
         _problem_sections,
         _xgrid,
@@ -52,7 +57,9 @@ def _fail(path: Sequence[str | int], problem: str, source: str | None, **details
 
 
 #: Sections that belong to one problem only (the schema accepts them all so it can describe them).
-_PROBLEM_SECTIONS: dict[str, str] = {"closure": "closure", "theory": "dis", "datacuts": "dis", "closuretest": "dis"}
+_PROBLEM_SECTIONS: dict[str, str] = {
+    "closure": "closure", "theory": "dis", "datacuts": "dis", "closuretest": "dis", "imnn": "imnn"
+}
 _DIS_ONLY_DATASET_KEYS = ("variant", "cfac")
 
 
