@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from replifold.backend import keras
 from replifold.model.activations import activation as activation_function
 from replifold.model.initializers import MultiReplicaInitializer
-from replifold.model.replica_blocks import PAIR, in_replica_blocks
 
 
 @keras.saving.register_keras_serializable(package="replifold")
@@ -59,8 +58,7 @@ class MultiDense(keras.layers.Layer):
 
     def call(self, inputs):
         if self.first_layer:
-            # shared input: the kernel's gradient folds replicas into rows (see replica_blocks)
-            outputs = in_replica_blocks(lambda k: keras.ops.einsum("rio,in->ron", k, inputs), self.kernel, PAIR)
+            outputs = keras.ops.einsum("rio,in->ron", self.kernel, inputs)
         else:
             outputs = keras.ops.matmul(keras.ops.transpose(self.kernel, (0, 2, 1)), inputs)
         return self.activation(outputs + self.bias[:, :, None])

@@ -15,7 +15,6 @@ import numpy as np
 
 from replifold.backend import keras
 from replifold.model.basis import EVOL_BASIS
-from replifold.model.replica_blocks import PAIR, in_replica_blocks
 from replifold.model.replica_seeds import preprocessing_rng
 from replifold.model.spec import BasisEntry
 
@@ -113,8 +112,7 @@ class Preprocessing(keras.layers.Layer):
         exp and a log) and their gradients, which computed the same logs in every step.
         """
         exponents = keras.ops.stack([1.0 - self._exponent("alpha"), self._exponent("beta")], axis=2)
-        # the exponents' gradient folds replicas into rows (see replica_blocks)
-        return keras.ops.exp(in_replica_blocks(lambda e: keras.ops.einsum("rbk,kn->rbn", e, logs), exponents, PAIR))
+        return keras.ops.exp(keras.ops.einsum("rbk,kn->rbn", exponents, logs))
 
     def call(self, x):
         """The factor ``(R, n_basis, N)`` at the points ``x`` ``(N,)`` (a numpy array)."""
