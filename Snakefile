@@ -34,8 +34,8 @@ include: "rules/archive.smk"
 
 
 rule all:
+    default_target: True
     input:
         [str(fit.layout.tarball) for fit in FITS.values()],
         [str(fit.layout.report_html) for fit in FITS.values()],
         [str(fit.layout.lhapdf_set) for fit in FITS.values() if not fit.imnn],
-    default_target: True

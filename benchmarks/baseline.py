@@ -36,7 +36,9 @@ class Tree:
 
     def env(self, **extra: str) -> dict[str, str]:
         """This environment with the tree's package first on ``PYTHONPATH``."""
-        path = os.pathsep.join(p for p in (str(self.root / "workflow"), os.environ.get("PYTHONPATH", "")) if p)
+        path = os.pathsep.join(
+            p for p in (str(self.root / "workflow"), os.environ.get("PYTHONPATH", "")) if p
+        )
         return {**os.environ, "PYTHONPATH": path, **extra}
 
     def describe(self) -> dict[str, str | None]:
@@ -45,7 +47,9 @@ class Tree:
 
 def add_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--baseline-tree", type=Path, help="a checkout or export of the code to compare with")
+    group.add_argument(
+        "--baseline-tree", type=Path, help="a checkout or export of the code to compare with"
+    )
     group.add_argument(
         "--baseline-rev",
         help="a git revision to compare with, exported with 'git archive' (default: merge-base of HEAD and main)",
@@ -54,12 +58,16 @@ def add_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _git(*args: str) -> str:
-    return subprocess.run(["git", "-C", str(REPO_ROOT), *args], capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(
+        ["git", "-C", str(REPO_ROOT), *args], capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def current() -> Tree:
     try:
-        commit = _git("rev-parse", "HEAD") + (" (with uncommitted changes)" if _git("status", "--porcelain") else "")
+        commit = _git("rev-parse", "HEAD") + (
+            " (with uncommitted changes)" if _git("status", "--porcelain") else ""
+        )
     except (OSError, subprocess.CalledProcessError):
         commit = None
     return Tree("current", REPO_ROOT, commit)
@@ -79,7 +87,9 @@ def baseline(args: argparse.Namespace) -> Iterator[Tree | None]:
         return
     rev = args.baseline_rev or _git("merge-base", "HEAD", "main")
     commit = _git("rev-parse", "--verify", f"{rev}^{{commit}}")
-    archive = subprocess.run(["git", "-C", str(REPO_ROOT), "archive", commit], capture_output=True, check=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "archive", commit], capture_output=True, check=True
+    ).stdout
     with tempfile.TemporaryDirectory(prefix="replifold-baseline.") as tmp:
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(tmp, filter="data")

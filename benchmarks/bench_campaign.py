@@ -34,19 +34,25 @@ def job_seconds(benchmarks: Path) -> dict[str, float]:
 
 
 def training_seconds(fit_dir: Path) -> float:
-    return sum(json.loads(p.read_text(encoding="utf-8"))["wall_s"] for p in fit_dir.rglob("*.timing.json"))
+    return sum(
+        json.loads(p.read_text(encoding="utf-8"))["wall_s"] for p in fit_dir.rglob("*.timing.json")
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runcard", type=Path, default=QUICK, help="the runcard (default: closure-quick)")
+    parser.add_argument(
+        "--runcard", type=Path, default=QUICK, help="the runcard (default: closure-quick)"
+    )
     parser.add_argument("--cores", type=int, default=2)
     args = parser.parse_args()
 
     fit = args.runcard.stem
     with tempfile.TemporaryDirectory(prefix="bench_campaign.") as tmp:
         workdir = Path(tmp)
-        wall_s = timed_snakemake(workdir, args.runcard.resolve(), "--cores", str(args.cores), env=workflow_env())
+        wall_s = timed_snakemake(
+            workdir, args.runcard.resolve(), "--cores", str(args.cores), env=workflow_env()
+        )
         fit_dir = workdir / "results" / fit
         jobs = job_seconds(fit_dir / "benchmarks")
         training_s = training_seconds(fit_dir)

@@ -39,24 +39,38 @@ def measure(spec: str) -> dict:
     card = load_theory_card(CLOSURE_THEORY_ID, {"PTO": pto})
     settings = EvolutionSettings(XGridSettings(n_small, n_large, 1.0e-9, 0.1), q_points, 1.0e5, 4)
     blocks = q_blocks(card, settings)
-    request = operator_request(card, export_xgrid(settings.xgrid), blocks, settings.interpolation_degree)
+    request = operator_request(
+        card, export_xgrid(settings.xgrid), blocks, settings.interpolation_degree
+    )
     with tempfile.TemporaryDirectory() as scratch:
         wall, cpu = time.perf_counter(), time.process_time()
         path = compute_operator(request, Path(scratch) / "operator.tar")
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         size = path.stat().st_size
     return {
-        "pto": pto, "nx": n_small + n_large, "q_knots": len(request.targets), "blocks": [b.nf for b in blocks],
-        "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+        "pto": pto,
+        "nx": n_small + n_large,
+        "q_knots": len(request.targets),
+        "blocks": [b.nf for b in blocks],
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
         "cpu_s_per_q_knot": round(cpu / len(request.targets), 3),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, "operator_mb": round(size / 1e6, 2),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "operator_mb": round(size / 1e6, 2),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", action="append", help="PTO:n_small:n_large:q_points (repeatable)")
-    parser.add_argument("--cold", type=Path, default=None, help="an empty NUMBA_CACHE_DIR for the first configuration")
+    parser.add_argument(
+        "--config", action="append", help="PTO:n_small:n_large:q_points (repeatable)"
+    )
+    parser.add_argument(
+        "--cold",
+        type=Path,
+        default=None,
+        help="an empty NUMBA_CACHE_DIR for the first configuration",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -71,11 +85,30 @@ def main() -> None:
             if any(args.cold.iterdir()):
                 raise SystemExit(f"--cold {args.cold} is not empty")
             env["NUMBA_CACHE_DIR"] = str(args.cold)
-        done = subprocess.run([sys.executable, __file__, "--child", spec], env=env, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", spec],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if done.returncode != 0:
             raise SystemExit(f"configuration {spec} failed:\n{done.stderr[-3000:]}")
-        rows.append({**json.loads(done.stdout.strip().splitlines()[-1]), "numba_cache": "cold" if cold else "warm"})
-    print(json.dumps({"benchmark": "evolution_operator", "theory": "NNPDF 40000001 with PTO set", "configs": rows}))
+        rows.append(
+            {
+                **json.loads(done.stdout.strip().splitlines()[-1]),
+                "numba_cache": "cold" if cold else "warm",
+            }
+        )
+    print(
+        json.dumps(
+            {
+                "benchmark": "evolution_operator",
+                "theory": "NNPDF 40000001 with PTO set",
+                "configs": rows,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -37,7 +37,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 RUNCARD = REPO_ROOT / "config" / "runcards" / "imnn-gaussian.yml"
 
 
-def _card(source: str, cache: bool, epochs: int, n_s: int | None = None, n_data: int | None = None) -> dict:
+def _card(
+    source: str, cache: bool, epochs: int, n_s: int | None = None, n_data: int | None = None
+) -> dict:
     card = yaml.safe_load(RUNCARD.read_text(encoding="utf-8"))
     card.pop("hyperopt"), card.pop("hyperscan_config")
     section = card["imnn"]
@@ -87,8 +89,13 @@ def child(spec: dict) -> dict:
 
 def run_child(card: dict, replicas: list[int], workdir: Path) -> dict:
     spec = {"card": card, "replicas": replicas, "root": str(workdir / "simulations")}
-    done = subprocess.run([sys.executable, __file__, "--child", json.dumps(spec)], capture_output=True, text=True,
-                          check=False, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
     shutil.rmtree(workdir / "simulations", ignore_errors=True)
     if done.returncode != 0:
         sys.exit(f"benchmark child failed:\n{done.stderr[-4000:]}")
@@ -97,7 +104,9 @@ def run_child(card: dict, replicas: list[int], workdir: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=60, help="epochs of the per-source timing runs")
+    parser.add_argument(
+        "--epochs", type=int, default=60, help="epochs of the per-source timing runs"
+    )
     parser.add_argument("--large-n-s", type=int, default=50000)
     parser.add_argument("--large-n-data", type=int, default=1000)
     parser.add_argument("--large-epochs", type=int, default=3)
@@ -108,27 +117,62 @@ def main() -> None:
         print(json.dumps(child(json.loads(args.child))))
         return
 
-    out: dict = {"machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg(), "python": platform.python_version()}}
+    out: dict = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average": os.getloadavg(),
+            "python": platform.python_version(),
+        }
+    }
     with tempfile.TemporaryDirectory(prefix="bench-imnn-") as tmp:
         work = Path(tmp)
         if not args.skip_detf:
             quality = run_child(_card("memory", False, 600), [1, 2, 3, 4], work)
-            out["detf"] = {key: quality[key] for key in ("det_fisher_validation", "best_epoch", "det_fisher_analytic",
-                                                         "epoch_s")}
-            out["detf"]["fraction_of_analytic"] = [round(v / quality["det_fisher_analytic"], 4)
-                                                   for v in quality["det_fisher_validation"]]
+            out["detf"] = {
+                key: quality[key]
+                for key in ("det_fisher_validation", "best_epoch", "det_fisher_analytic", "epoch_s")
+            }
+            out["detf"]["fraction_of_analytic"] = [
+                round(v / quality["det_fisher_analytic"], 4)
+                for v in quality["det_fisher_validation"]
+            ]
         out["epoch_s"] = {}
         for source in ("memory", "files", "tfrecords"):
             for cache in (False, True) if source != "memory" else (False,):
                 timing = run_child(_card(source, cache, args.epochs), [1, 2], work)
                 label = source + (" cached" if cache else "")
-                out["epoch_s"][label] = {key: timing[key] for key in ("epoch_s", "first_epoch_s", "simulate_s",
-                                                                      "simulations_mb", "peak_rss_mb")}
-        out["largest"] = {"n_s": args.large_n_s, "n_d": args.large_n_s, "n_data": args.large_n_data, "replicas": 2}
+                out["epoch_s"][label] = {
+                    key: timing[key]
+                    for key in (
+                        "epoch_s",
+                        "first_epoch_s",
+                        "simulate_s",
+                        "simulations_mb",
+                        "peak_rss_mb",
+                    )
+                }
+        out["largest"] = {
+            "n_s": args.large_n_s,
+            "n_d": args.large_n_s,
+            "n_data": args.large_n_data,
+            "replicas": 2,
+        }
         for source in ("tfrecords", "memory"):
-            large = run_child(_card(source, False, args.large_epochs, args.large_n_s, args.large_n_data), [1, 2], work)
-            out["largest"][source] = {key: large[key] for key in ("simulations_mb", "simulate_s", "epoch_s",
-                                                                   "first_epoch_s", "peak_rss_mb")}
+            large = run_child(
+                _card(source, False, args.large_epochs, args.large_n_s, args.large_n_data),
+                [1, 2],
+                work,
+            )
+            out["largest"][source] = {
+                key: large[key]
+                for key in (
+                    "simulations_mb",
+                    "simulate_s",
+                    "epoch_s",
+                    "first_epoch_s",
+                    "peak_rss_mb",
+                )
+            }
     out["machine"]["load_average_end"] = os.getloadavg()
     print(json.dumps(out))
 

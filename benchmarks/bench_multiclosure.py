@@ -30,15 +30,23 @@ def cpu_seconds(benchmarks: Path) -> float:
 
 
 def estimator(row: dict) -> dict:
-    return {key: round(row[key], 4) for key in ("R_bv", "R_bv_error", "xi_1sigma", "xi_1sigma_error", "bias", "variance")}
+    return {
+        key: round(row[key], 4)
+        for key in ("R_bv", "R_bv_error", "xi_1sigma", "xi_1sigma_error", "bias", "variance")
+    }
 
 
 def run(workdir: Path, runcard: Path, cores: int) -> dict:
     wall_s = timed_snakemake(workdir, runcard.resolve(), "--cores", str(cores), env=workflow_env())
     fit_dir = workdir / "results" / runcard.stem
     estimators = json.loads((fit_dir / "closure" / "estimators.json").read_text(encoding="utf-8"))
-    selected = [len(json.loads(p.read_text(encoding="utf-8"))["selected"])
-                for p in [fit_dir / "postfit" / "selected.json", *sorted((fit_dir / "draws").glob("draw*/postfit/selected.json"))]]
+    selected = [
+        len(json.loads(p.read_text(encoding="utf-8"))["selected"])
+        for p in [
+            fit_dir / "postfit" / "selected.json",
+            *sorted((fit_dir / "draws").glob("draw*/postfit/selected.json")),
+        ]
+    ]
     return {
         "benchmark": "bench_multiclosure",
         "runcard": str(runcard),
@@ -58,9 +66,16 @@ def run(workdir: Path, runcard: Path, cores: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runcard", type=Path, default=MULTI, help="a runcard with closure.level1_draws >= 2")
+    parser.add_argument(
+        "--runcard", type=Path, default=MULTI, help="a runcard with closure.level1_draws >= 2"
+    )
     parser.add_argument("--cores", type=int, default=2)
-    parser.add_argument("--workdir", type=Path, default=None, help="run here and keep the results (default: a temporary folder)")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="run here and keep the results (default: a temporary folder)",
+    )
     args = parser.parse_args()
     if args.workdir is not None:
         args.workdir.mkdir(parents=True, exist_ok=True)

@@ -55,7 +55,9 @@ def reference_problem(max_replicas: int, integration_points: int):
     from replifold.problem import Dataset, Problem
 
     generator = seeding.rng(0, "level1")
-    xgrid = np.concatenate([np.geomspace(1e-5, 0.1, 30, endpoint=False), np.linspace(0.1, 0.95, 20)])
+    xgrid = np.concatenate(
+        [np.geomspace(1e-5, 0.1, 30, endpoint=False), np.linspace(0.1, 0.95, 20)]
+    )
     per_set = NDATA // NDATASETS
     datasets = []
     for k in range(NDATASETS):
@@ -65,8 +67,21 @@ def reference_problem(max_replicas: int, integration_points: int):
         covmat = np.diag(stat**2) + np.outer(0.01 * theory, 0.01 * theory)
         central = theory + generator.normal(size=per_set) * stat
         datasets.append(
-            Dataset(f"SET{k}", "DIS_NC", np.zeros((per_set, 3)), fk, None, theory, central, stat,
-                    (0.01 * theory)[:, None], 0.0, covmat, 0.75, k * per_set)
+            Dataset(
+                f"SET{k}",
+                "DIS_NC",
+                np.zeros((per_set, 3)),
+                fk,
+                None,
+                theory,
+                central,
+                stat,
+                (0.01 * theory)[:, None],
+                0.0,
+                covmat,
+                0.75,
+                k * per_set,
+            )
         )
     covmat = np.zeros((NDATA, NDATA))
     for d in datasets:
@@ -97,7 +112,10 @@ def reference_runcard(epochs: int, sum_rules: bool, every: int) -> dict:
     fitting = {
         "fitbasis": "EVOL",
         "sum_rules": "ALL" if sum_rules else "NONE",
-        "basis": [{"fl": fl, "smallx": [1.0, 1.1], "largex": [2.0, 3.0], "trainable": True} for fl in FLAVOURS],
+        "basis": [
+            {"fl": fl, "smallx": [1.0, 1.1], "largex": [2.0, 3.0], "trainable": True}
+            for fl in FLAVOURS
+        ],
     }
     if every != 1:
         fitting["sum_rules_every"] = every
@@ -157,7 +175,9 @@ def worker(threads: int) -> None:
         runcard = reference_runcard(case["epochs"], case["sum_rules"], case["every"])
         replicas = case["replicas"]
         clock = ChunkClock()
-        batch = train_replicas(runcard, problems[key], replicas, min_stack=case["min_stack"], progress=clock)
+        batch = train_replicas(
+            runcard, problems[key], replicas, min_stack=case["min_stack"], progress=clock
+        )
         timing = batch.timing
         result = {
             "replica_steps_per_s": timing.replica_steps_per_s,
@@ -174,7 +194,9 @@ def worker(threads: int) -> None:
                     alone[(*tag, replica)] = weights
                 elif (*tag, replica) in alone:
                     reference = alone[(*tag, replica)]
-                    differences[str(replica)] = max(float(np.max(np.abs(a - b))) for a, b in zip(weights, reference))
+                    differences[str(replica)] = max(
+                        float(np.max(np.abs(a - b))) for a, b in zip(weights, reference)
+                    )
             result["alone_max_abs_diff"] = differences
         out.write(json.dumps(result) + "\n")
         out.flush()
@@ -191,7 +213,11 @@ class Worker:
         self._stderr = log.open("w", encoding="utf-8")
         self.process = subprocess.Popen(
             [sys.executable, __file__, "--worker", "--threads", str(threads)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, text=True, env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+            env=env,
         )
 
     def run(self, case: dict) -> dict:
@@ -213,7 +239,10 @@ def summary(runs: list[dict], key: str) -> dict:
     values = [r[key] for r in runs if r[key] == r[key]]
     if not values:
         return {"median": None, "range": None}
-    return {"median": round(statistics.median(values), 1), "range": [round(min(values), 1), round(max(values), 1)]}
+    return {
+        "median": round(statistics.median(values), 1),
+        "range": [round(min(values), 1), round(max(values), 1)],
+    }
 
 
 def cases(args: argparse.Namespace, sizes: list[int]) -> list[dict]:
@@ -222,21 +251,61 @@ def cases(args: argparse.Namespace, sizes: list[int]) -> list[dict]:
     for sum_rules in args.sum_rules:
         for every in args.every if sum_rules else [1]:
             points = args.integration_points if sum_rules else 0
-            common = {"sum_rules": sum_rules, "every": every, "integration_points": points,
-                      "max_replicas": max(sizes), "epochs": args.epochs}
+            common = {
+                "sum_rules": sum_rules,
+                "every": every,
+                "integration_points": points,
+                "max_replicas": max(sizes),
+                "epochs": args.epochs,
+            }
             trees = ["current", "baseline"] if every == 1 else ["current"]
             largest = max(sizes)
             if every == 1:
-                out.append({**common, "kind": "bare", "replicas": [1], "min_stack": 1, "track": [], "trees": trees})
-            out.append({**common, "kind": "alone", "replicas": [1], "min_stack": 2, "track": [1], "trees": trees})
+                out.append(
+                    {
+                        **common,
+                        "kind": "bare",
+                        "replicas": [1],
+                        "min_stack": 1,
+                        "track": [],
+                        "trees": trees,
+                    }
+                )
+            out.append(
+                {
+                    **common,
+                    "kind": "alone",
+                    "replicas": [1],
+                    "min_stack": 2,
+                    "track": [1],
+                    "trees": trees,
+                }
+            )
             if largest > 1:
-                out.append({**common, "kind": "alone", "replicas": [largest], "min_stack": 2, "track": [largest],
-                            "trees": trees, "check_only": True})
+                out.append(
+                    {
+                        **common,
+                        "kind": "alone",
+                        "replicas": [largest],
+                        "min_stack": 2,
+                        "track": [largest],
+                        "trees": trees,
+                        "check_only": True,
+                    }
+                )
             for size in sizes:
                 if size > 1:
                     track = [1, largest] if size == largest else [1]
-                    out.append({**common, "kind": "stacked", "replicas": list(range(1, size + 1)), "min_stack": 2,
-                                "track": track, "trees": trees})
+                    out.append(
+                        {
+                            **common,
+                            "kind": "stacked",
+                            "replicas": list(range(1, size + 1)),
+                            "min_stack": 2,
+                            "track": track,
+                            "trees": trees,
+                        }
+                    )
     return out
 
 
@@ -260,19 +329,32 @@ def row(case: dict, runs: dict[str, list[dict]], bare: dict[str, float]) -> dict
             stats["alone_max_abs_diff"] = results[-1].get("alone_max_abs_diff", {})
         entry[label] = stats
     if {"current", "baseline"} <= runs.keys():
-        ratios = [c["replica_steps_per_s"] / b["replica_steps_per_s"] for c, b in zip(runs["current"], runs["baseline"])]
-        entry["speedup_vs_baseline"] = {"median": round(statistics.median(ratios), 2),
-                                        "range": [round(min(ratios), 2), round(max(ratios), 2)]}
+        ratios = [
+            c["replica_steps_per_s"] / b["replica_steps_per_s"]
+            for c, b in zip(runs["current"], runs["baseline"])
+        ]
+        entry["speedup_vs_baseline"] = {
+            "median": round(statistics.median(ratios), 2),
+            "range": [round(min(ratios), 2), round(max(ratios), 2)],
+        }
     return entry
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replicas", default="1,10,50,100,200", help="stacked sizes to time")
-    parser.add_argument("--threads", default="1,2", help="intra-op thread counts (inter-op stays 1)")
-    parser.add_argument("--epochs", type=int, default=300, help="epochs per run; the first 100 are warm-up")
-    parser.add_argument("--repeats", type=int, default=2, help="runs per tree and configuration, interleaved")
-    parser.add_argument("--integration-points", type=int, default=2000, help="sum-rule quadrature nodes")
+    parser.add_argument(
+        "--threads", default="1,2", help="intra-op thread counts (inter-op stays 1)"
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=300, help="epochs per run; the first 100 are warm-up"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=2, help="runs per tree and configuration, interleaved"
+    )
+    parser.add_argument(
+        "--integration-points", type=int, default=2000, help="sum-rule quadrature nodes"
+    )
     parser.add_argument("--sum-rules", default="off,on", help="off, on or off,on")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     baselines.add_options(parser)
@@ -285,14 +367,21 @@ def main() -> None:
     args.every = [1]
     table = []
     started = time.monotonic()
-    with baselines.baseline(args) as base, tempfile.TemporaryDirectory(prefix="bench_replicas.") as logs:
+    with (
+        baselines.baseline(args) as base,
+        tempfile.TemporaryDirectory(prefix="bench_replicas.") as logs,
+    ):
         trees = [baselines.current()] + ([base] if base is not None else [])
         for threads in [int(t) for t in args.threads.split(",")]:
-            workers = {t.label: Worker(t, threads, Path(logs) / f"{t.label}-{threads}.log") for t in trees}
+            workers = {
+                t.label: Worker(t, threads, Path(logs) / f"{t.label}-{threads}.log") for t in trees
+            }
             bare: dict[str, float] = {}
             try:
                 for case in cases(args, sizes):
-                    runs: dict[str, list[dict]] = {label: [] for label in case["trees"] if label in workers}
+                    runs: dict[str, list[dict]] = {
+                        label: [] for label in case["trees"] if label in workers
+                    }
                     order = list(runs)
                     for repeat in range(1 if case.get("check_only") else args.repeats):
                         for label in order if repeat % 2 == 0 else order[::-1]:
@@ -300,8 +389,10 @@ def main() -> None:
                     if case.get("check_only"):
                         continue
                     if case["kind"] == "bare":
-                        bare = {label: statistics.median(r["replica_steps_per_s"] for r in results)
-                                for label, results in runs.items()}
+                        bare = {
+                            label: statistics.median(r["replica_steps_per_s"] for r in results)
+                            for label, results in runs.items()
+                        }
                     entry = {"threads": threads, **row(case, runs, bare)}
                     table.append(entry)
                     print(json.dumps(entry), file=sys.stderr, flush=True)
@@ -312,8 +403,13 @@ def main() -> None:
             json.dumps(
                 {
                     "benchmark": "bench_replicas",
-                    "size": {"nx": NX, "ndata": NDATA, "flavours": 8, "nodes": NODES,
-                             "integration_points": args.integration_points},
+                    "size": {
+                        "nx": NX,
+                        "ndata": NDATA,
+                        "flavours": 8,
+                        "nodes": NODES,
+                        "integration_points": args.integration_points,
+                    },
                     "optimizer": "Adam lr 1e-3, clipnorm 1.0, full batch; trainable preprocessing exponents",
                     "epochs_timed": args.epochs - 100,
                     "repeats": args.repeats,

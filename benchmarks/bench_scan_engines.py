@@ -26,7 +26,9 @@ from pathlib import Path
 import yaml
 from workflow_runs import BIN, QUICK, timed_snakemake, workflow_env
 
-DEFAULT_SERVER = f"{BIN / 'secantusd-py'} --host {{host}} --port {{port}} --storage-path :memory: --standalone"
+DEFAULT_SERVER = (
+    f"{BIN / 'secantusd-py'} --host {{host}} --port {{port}} --storage-path :memory: --standalone"
+)
 
 
 def free_port() -> int:
@@ -41,8 +43,12 @@ def scan(workdir: Path, card: dict, cores: int, env: dict[str, str]) -> dict:
     path.write_text(yaml.safe_dump(card, sort_keys=False), encoding="utf-8")
     setup_s = timed_snakemake(workdir, path, f"results/{fit}/runcard.yml", "--cores", "1", env=env)
     wall_s = timed_snakemake(workdir, path, "scan", "--cores", str(cores), env=env)
-    tries = json.loads((workdir / "results" / fit / "hyperopt" / "tries.json").read_text(encoding="utf-8"))
-    best = json.loads((workdir / "results" / fit / "hyperopt" / "best.json").read_text(encoding="utf-8"))
+    tries = json.loads(
+        (workdir / "results" / fit / "hyperopt" / "tries.json").read_text(encoding="utf-8")
+    )
+    best = json.loads(
+        (workdir / "results" / fit / "hyperopt" / "best.json").read_text(encoding="utf-8")
+    )
     return {
         "setup_s": round(setup_s, 1),
         "scan_wall_s": round(wall_s, 1),
@@ -54,9 +60,18 @@ def scan(workdir: Path, card: dict, cores: int, env: dict[str, str]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runcard", type=Path, default=QUICK, help="a runcard with a hyperopt section (default: quick)")
-    parser.add_argument("--cores", type=int, default=2, help="trainings at once: files --cores N, mongo N workers")
-    parser.add_argument("--server", default=DEFAULT_SERVER, help="REPLIFOLD_MONGOD template of the server to start")
+    parser.add_argument(
+        "--runcard",
+        type=Path,
+        default=QUICK,
+        help="a runcard with a hyperopt section (default: quick)",
+    )
+    parser.add_argument(
+        "--cores", type=int, default=2, help="trainings at once: files --cores N, mongo N workers"
+    )
+    parser.add_argument(
+        "--server", default=DEFAULT_SERVER, help="REPLIFOLD_MONGOD template of the server to start"
+    )
     args = parser.parse_args()
 
     card = yaml.safe_load(args.runcard.read_text(encoding="utf-8"))
@@ -68,7 +83,9 @@ def main() -> None:
     mongo_card = {
         **card,
         "hyperopt": {
-            **card["hyperopt"], "engine": "mongo", "workers": args.cores,
+            **card["hyperopt"],
+            "engine": "mongo",
+            "workers": args.cores,
             "db": {"host": "127.0.0.1", "port": free_port(), "name": "bench_scan_engines"},
         },
     }
@@ -83,7 +100,9 @@ def main() -> None:
             {
                 "benchmark": "bench_scan_engines",
                 "runcard": str(args.runcard),
-                "scan": {k: card["hyperopt"].get(k) for k in ("rounds", "trials_per_round", "replicas")}
+                "scan": {
+                    k: card["hyperopt"].get(k) for k in ("rounds", "trials_per_round", "replicas")
+                }
                 | {"folds": len(card["kfold"]["partitions"])},
                 "files": files | {"snakemake_cores": args.cores},
                 "mongo": mongo | {"workers": args.cores, "snakemake_cores": args.cores + 1},

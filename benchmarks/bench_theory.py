@@ -24,9 +24,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runcard", type=Path, default=REPO / "config" / "runcards" / "dis-real.yml")
+    parser.add_argument(
+        "--runcard", type=Path, default=REPO / "config" / "runcards" / "dis-real.yml"
+    )
     parser.add_argument("--dataset", help="data set of the runcard (default: its first)")
-    parser.add_argument("--scales", type=int, default=4, help="how many of its Q2 values to evolve to")
+    parser.add_argument(
+        "--scales", type=int, default=4, help="how many of its Q2 values to evolve to"
+    )
     args = parser.parse_args(argv)
 
     import numpy as np
@@ -41,33 +45,49 @@ def main(argv: list[str] | None = None) -> int:
     theory = plan.dataset(args.dataset) if args.dataset else plan.datasets[0]
     scales = theory.kinematics.scales()[: args.scales]
     keep = np.isin(theory.kinematics.q2, scales)
-    kinematics = DisKinematics.from_arrays(*(np.asarray(v)[keep] for v in (theory.kinematics.x, theory.kinematics.q2, theory.kinematics.y)))
+    kinematics = DisKinematics.from_arrays(
+        *(
+            np.asarray(v)[keep]
+            for v in (theory.kinematics.x, theory.kinematics.q2, theory.kinematics.y)
+        )
+    )
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         start = time.perf_counter()
-        compute_grid(plan.card, theory.observable, kinematics, plan.xgrid, folder / "grid.pineappl.lz4")
+        compute_grid(
+            plan.card, theory.observable, kinematics, plan.xgrid, folder / "grid.pineappl.lz4"
+        )
         grid_seconds = time.perf_counter() - start
         start = time.perf_counter()
         compute_operator(plan.card, plan.xgrid, scales, folder / "operator.tar")
         operator_seconds = time.perf_counter() - start
         start = time.perf_counter()
-        compute_fktable(plan.card, folder / "grid.pineappl.lz4", [folder / "operator.tar"], folder / "fk.pineappl.lz4")
+        compute_fktable(
+            plan.card,
+            folder / "grid.pineappl.lz4",
+            [folder / "operator.tar"],
+            folder / "fk.pineappl.lz4",
+        )
         fk_seconds = time.perf_counter() - start
         operator_bytes = (folder / "operator.tar").stat().st_size
-    print(json.dumps({
-        "dataset": theory.name,
-        "theory": plan.card.describe(),
-        "xgrid_points": int(plan.xgrid.shape[0]),
-        "points": kinematics.npoints,
-        "scales": len(scales),
-        "yadism_seconds": round(grid_seconds, 2),
-        "yadism_seconds_per_point": round(grid_seconds / kinematics.npoints, 3),
-        "eko_seconds": round(operator_seconds, 2),
-        "eko_seconds_per_scale": round(operator_seconds / len(scales), 2),
-        "operator_mb_per_scale": round(operator_bytes / len(scales) / 2**20, 2),
-        "fktable_seconds": round(fk_seconds, 2),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }))
+    print(
+        json.dumps(
+            {
+                "dataset": theory.name,
+                "theory": plan.card.describe(),
+                "xgrid_points": int(plan.xgrid.shape[0]),
+                "points": kinematics.npoints,
+                "scales": len(scales),
+                "yadism_seconds": round(grid_seconds, 2),
+                "yadism_seconds_per_point": round(grid_seconds / kinematics.npoints, 3),
+                "eko_seconds": round(operator_seconds, 2),
+                "eko_seconds_per_scale": round(operator_seconds / len(scales), 2),
+                "operator_mb_per_scale": round(operator_bytes / len(scales) / 2**20, 2),
+                "fktable_seconds": round(fk_seconds, 2),
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            }
+        )
+    )
     return 0
 
 

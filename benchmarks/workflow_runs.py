@@ -21,11 +21,20 @@ def workflow_env(**extra: str) -> dict[str, str]:
 def timed_snakemake(workdir: Path, card: Path, *args: str, env: dict[str, str]) -> float:
     """``snakemake *args`` on ``card`` in ``workdir``; its wall time in seconds (exits on failure)."""
     command = [
-        str(BIN / "snakemake"), *args, "--snakefile", str(REPO_ROOT / "Snakefile"), "--directory", str(workdir),
-        "--config", f"runcards=[{card}]", "results=results",
+        str(BIN / "snakemake"),
+        *args,
+        "--snakefile",
+        str(REPO_ROOT / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--config",
+        f"runcards=[{card}]",
+        "results=results",
     ]
     started = time.monotonic()
-    done = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        command, cwd=workdir, env=env, capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         sys.exit(f"snakemake failed in {workdir}:\n{(done.stdout + done.stderr)[-5000:]}")
     return time.monotonic() - started

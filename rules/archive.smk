@@ -16,19 +16,19 @@ rule archive:
         tarball=str(PATTERN.tarball),
         manifest=str(PATTERN.manifest),
         provenance=str(PATTERN.provenance),
-    params:
-        fit_dir=get_fit_dir,
-        archive_dir=get_archive_dir,
     log:
         str(PATTERN.log("archive.log")),
     benchmark:
         str(PATTERN.benchmark("archive.tsv"))
     localrule: LOCAL_SHORT_JOBS
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=get_mem_other,
         runtime=get_runtime_other,
-    conda:
-        CONDA_ENV
+    params:
+        fit_dir=get_fit_dir,
+        archive_dir=get_archive_dir,
     shell:
         "replifold archive {params.fit_dir:q} -o {params.archive_dir:q} > {log:q} 2>&1"

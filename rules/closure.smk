@@ -18,20 +18,20 @@ rule setup_draw:
         runcard=str(DRAW_PATTERN.runcard),
         sha256=str(DRAW_PATTERN.runcard_hash),
         data=directory(str(DRAW_PATTERN.data_dir)),
-    params:
-        fit_dir=get_fit_dir,
     log:
         str(PATTERN.log("draws", "draw{draw}", "setup.log")),
     benchmark:
         str(PATTERN.benchmark("draws", "draw{draw}", "setup.tsv"))
     group:
         DRAW_GROUP
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=get_mem_other,
         runtime=get_runtime_other,
-    conda:
-        CONDA_ENV
+    params:
+        fit_dir=get_fit_dir,
     shell:
         "replifold setup-draw {params.fit_dir:q} --draw {wildcards.draw} > {log:q} 2>&1"
 
@@ -46,22 +46,22 @@ rule fit_draw_batch:
         model=str(DRAW_PATTERN.batch("{batch}").model),
         result=str(DRAW_PATTERN.batch("{batch}").result),
         history=str(DRAW_PATTERN.batch("{batch}").history),
-    params:
-        replicas=get_batch_replicas,
-        batch_dir=get_draw_batch_dir,
     log:
         str(PATTERN.log("draws", "draw{draw}", "fit_batch{batch}.log")),
     benchmark:
         str(PATTERN.benchmark("draws", "draw{draw}", "fit_batch{batch}.tsv"))
     group:
         DRAW_GROUP
+    conda:
+        CONDA_ENV
     threads: get_threads
     resources:
         gpu=config["gpu_fit_batch"],
         mem_mb=get_mem_training,
         runtime=get_runtime_training,
-    conda:
-        CONDA_ENV
+    params:
+        replicas=get_batch_replicas,
+        batch_dir=get_draw_batch_dir,
     shell:
         "replifold fit {input.runcard:q} {input.data:q} --replicas {params.replicas:q}"
         " -o {params.batch_dir:q} > {log:q} 2>&1"
@@ -80,21 +80,21 @@ for _fit in FITS.values():
                     [str(path) for path in _layout.batch(_index).reproducible],
                 output:
                     [str(path) for r in _replicas for path in _layout.replica(r).reproducible],
-                params:
-                    batch_dir=get_folder_of_input,
-                    out_dir=get_replicas_root,
                 log:
                     str(_fit.layout.log("draws", f"draw{_draw}", f"split_batch{_index}.log")),
                 benchmark:
                     str(_fit.layout.benchmark("draws", f"draw{_draw}", f"split_batch{_index}.tsv"))
                 group:
                     DRAW_GROUP
+                conda:
+                    CONDA_ENV
                 threads: 1
                 resources:
                     mem_mb=get_mem_other,
                     runtime=get_runtime_other,
-                conda:
-                    CONDA_ENV
+                params:
+                    batch_dir=get_folder_of_input,
+                    out_dir=get_replicas_root,
                 shell:
                     "replifold split {params.batch_dir:q} -o {params.out_dir:q} > {log:q} 2>&1"
 
@@ -108,20 +108,20 @@ rule postfit_draw:
     output:
         selected=str(DRAW_PATTERN.selected_json),
         veto=str(DRAW_PATTERN.veto_json),
-    params:
-        draw_dir=get_draw_dir,
     log:
         str(PATTERN.log("draws", "draw{draw}", "postfit.log")),
     benchmark:
         str(PATTERN.benchmark("draws", "draw{draw}", "postfit.tsv"))
     group:
         DRAW_GROUP
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=get_mem_other,
         runtime=get_runtime_other,
-    conda:
-        CONDA_ENV
+    params:
+        draw_dir=get_draw_dir,
     shell:
         "replifold postfit {params.draw_dir:q} > {log:q} 2>&1"
 
@@ -134,18 +134,18 @@ rule multiclosure:
         draws=get_draw_selections,
     output:
         str(PATTERN.closure_estimators),
-    params:
-        fit_dir=get_fit_dir,
     log:
         str(PATTERN.log("multiclosure.log")),
     benchmark:
         str(PATTERN.benchmark("multiclosure.tsv"))
     localrule: LOCAL_SHORT_JOBS
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=get_mem_other,
         runtime=get_runtime_other,
-    conda:
-        CONDA_ENV
+    params:
+        fit_dir=get_fit_dir,
     shell:
         "replifold multiclosure {params.fit_dir:q} > {log:q} 2>&1"

@@ -75,7 +75,9 @@ class Fit:
     def replica_outputs(self, replica: int) -> list[str]:
         """What `replifold split` writes for replica ``replica``."""
         target = self.layout.replica(replica)
-        return [str(path) for path in (target.imnn_reproducible if self.imnn else target.reproducible)]
+        return [
+            str(path) for path in (target.imnn_reproducible if self.imnn else target.reproducible)
+        ]
 
     def batch_range(self, batch: int) -> str:
         replicas = self.plan.batches[batch]
@@ -140,9 +142,7 @@ wildcard_constraints:
 
 def hyperloss_files(fit: Fit, rounds: range) -> list[str]:
     scan = fit.plan.scan
-    return [
-        str(fit.layout.hyperloss(t)) for r in rounds for t in scan.trial_ids(r)
-    ] if scan else []
+    return [str(fit.layout.hyperloss(t)) for r in rounds for t in scan.trial_ids(r)] if scan else []
 
 
 def replica_files(fit: Fit, name: str, layout: FitLayout | None = None) -> list[str]:
@@ -394,7 +394,10 @@ def get_fktable_operators(wildcards) -> str:
 
 def get_fit_fktables(wildcards) -> list[str]:
     """The FK tables a real-data fit is set up from (none for other problems)."""
-    return [os.path.join(THEORY_CACHE, "fktable", d, FKTABLE_FILE) for d in THEORY.fktables.get(wildcards.fit, [])]
+    return [
+        os.path.join(THEORY_CACHE, "fktable", d, FKTABLE_FILE)
+        for d in THEORY.fktables.get(wildcards.fit, [])
+    ]
 
 
 def get_fit_t0(wildcards) -> list[str]:
@@ -405,7 +408,9 @@ def get_fit_t0(wildcards) -> list[str]:
         return []
     producer = [f for f in FITS.values() if os.path.abspath(f.layout.root) == os.path.abspath(t0)]
     if producer and producer[0].name == wildcards.fit:
-        raise UserError(f"fit {wildcards.fit}: datacuts.t0fit names the fit itself; t0 comes from a previous fit")
+        raise UserError(
+            f"fit {wildcards.fit}: datacuts.t0fit names the fit itself; t0 comes from a previous fit"
+        )
     return THEORY.t0_inputs(wildcards.fit, list(producer[0].plan.replicas) if producer else None)
 
 

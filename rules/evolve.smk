@@ -8,20 +8,20 @@ rule evolve:
     output:
         lhapdf=directory(str(PATTERN.lhapdf_set)),
         summary=str(PATTERN.evolution_json),
+    log:
+        str(PATTERN.log("evolve.log")),
+    benchmark:
+        str(PATTERN.benchmark("evolve.tsv"))
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=get_mem_theory,
+        runtime=get_runtime_theory,
     params:
         fit_dir=get_fit_dir,
         outdir=get_evolution_dir,
         theory_cache=THEORY_CACHE,
         numba=get_numba_env,
-    log:
-        str(PATTERN.log("evolve.log")),
-    benchmark:
-        str(PATTERN.benchmark("evolve.tsv"))
-    threads: 1
-    resources:
-        mem_mb=get_mem_theory,
-        runtime=get_runtime_theory,
-    conda:
-        CONDA_ENV
     shell:
         "{params.numba}replifold evolve {params.fit_dir:q} -o {params.outdir:q} --theory-cache {params.theory_cache:q} > {log:q} 2>&1"

@@ -10,23 +10,23 @@ rule fit_batch:
         model=str(PATTERN.batch("{batch}").model),
         result=str(PATTERN.batch("{batch}").result),
         history=str(PATTERN.batch("{batch}").history),
+    log:
+        str(PATTERN.log("fit_batch", "batch{batch}.log")),
+    benchmark:
+        str(PATTERN.benchmark("fit_batch", "batch{batch}.tsv"))
+    conda:
+        CONDA_ENV
+    threads: get_threads
+    resources:
+        gpu=config["gpu_fit_batch"],
+        mem_mb=get_mem_training,
+        runtime=get_runtime_training,
     params:
         runcard=get_runcard,
         replicas=get_batch_replicas,
         best=get_params_option,
         batch_dir=get_batch_dir,
         tensorboard=get_tensorboard_option,
-    log:
-        str(PATTERN.log("fit_batch", "batch{batch}.log")),
-    benchmark:
-        str(PATTERN.benchmark("fit_batch", "batch{batch}.tsv"))
-    threads: get_threads
-    resources:
-        gpu=config["gpu_fit_batch"],
-        mem_mb=get_mem_training,
-        runtime=get_runtime_training,
-    conda:
-        CONDA_ENV
     shell:
         "replifold fit {params.runcard:q} {input.data:q} --replicas {params.replicas:q} {params.best}"
         " {params.tensorboard} -o {params.batch_dir:q} > {log:q} 2>&1"
@@ -44,20 +44,20 @@ for _fit in FITS.values():
                 _fit.batch_files(_index),
             output:
                 [path for r in _replicas for path in _fit.replica_outputs(r)],
-            params:
-                batch_dir=get_folder_of_input,
-                out_dir=get_replicas_root,
             log:
                 str(_fit.layout.log("split_replicas", f"batch{_index}.log")),
             benchmark:
                 str(_fit.layout.benchmark("split_replicas", f"batch{_index}.tsv"))
             localrule: LOCAL_SHORT_JOBS
+            conda:
+                CONDA_ENV
             threads: 1
             resources:
                 mem_mb=get_mem_other,
                 runtime=get_runtime_other,
-            conda:
-                CONDA_ENV
+            params:
+                batch_dir=get_folder_of_input,
+                out_dir=get_replicas_root,
             shell:
                 "replifold split {params.batch_dir:q} -o {params.out_dir:q} > {log:q} 2>&1"
 
@@ -71,18 +71,18 @@ rule postfit:
     output:
         selected=str(PATTERN.selected_json),
         veto=str(PATTERN.veto_json),
-    params:
-        fit_dir=get_fit_dir,
     log:
         str(PATTERN.log("postfit.log")),
     benchmark:
         str(PATTERN.benchmark("postfit.tsv"))
     localrule: LOCAL_SHORT_JOBS
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=get_mem_other,
         runtime=get_runtime_other,
-    conda:
-        CONDA_ENV
+    params:
+        fit_dir=get_fit_dir,
     shell:
         "replifold postfit {params.fit_dir:q} > {log:q} 2>&1"

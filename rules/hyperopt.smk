@@ -5,19 +5,19 @@ rule suggest:
         history=get_history,
     output:
         str(PATTERN.round_file("{round}")),
-    params:
-        fit_dir=get_fit_dir,
     log:
         str(PATTERN.log("suggest", "round{round}.log")),
     benchmark:
         str(PATTERN.benchmark("suggest", "round{round}.tsv"))
     localrule: LOCAL_SHORT_JOBS
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=get_mem_other,
         runtime=get_runtime_other,
-    conda:
-        CONDA_ENV
+    params:
+        fit_dir=get_fit_dir,
     shell:
         "replifold suggest {params.fit_dir:q} --round {wildcards.round} > {log:q} 2>&1"
 
@@ -33,19 +33,19 @@ rule train_fold:
         result=str(PATTERN.fold("{trial}", "{fold}").result),
         weights=str(PATTERN.fold("{trial}", "{fold}").weights),
         model=str(PATTERN.fold("{trial}", "{fold}").model),
-    params:
-        fit_dir=get_fit_dir,
     log:
         str(PATTERN.log("train_fold", "trial{trial}_fold{fold}.log")),
     benchmark:
         str(PATTERN.benchmark("train_fold", "trial{trial}_fold{fold}.tsv"))
+    conda:
+        CONDA_ENV
     threads: get_threads
     resources:
         gpu=config["gpu_train_fold"],
         mem_mb=get_mem_training,
         runtime=get_runtime_training,
-    conda:
-        CONDA_ENV
+    params:
+        fit_dir=get_fit_dir,
     shell:
         "replifold train-fold {params.fit_dir:q} --trial {wildcards.trial} --fold {wildcards.fold} > {log:q} 2>&1"
 
@@ -57,19 +57,19 @@ rule reduce_trial:
         folds=get_trial_folds,
     output:
         str(PATTERN.hyperloss("{trial}")),
-    params:
-        fit_dir=get_fit_dir,
     log:
         str(PATTERN.log("reduce_trial", "trial{trial}.log")),
     benchmark:
         str(PATTERN.benchmark("reduce_trial", "trial{trial}.tsv"))
     localrule: LOCAL_SHORT_JOBS
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=get_mem_other,
         runtime=get_runtime_other,
-    conda:
-        CONDA_ENV
+    params:
+        fit_dir=get_fit_dir,
     shell:
         "replifold reduce {params.fit_dir:q} --trial {wildcards.trial} > {log:q} 2>&1"
 
@@ -83,21 +83,21 @@ rule collect:
         tries=str(PATTERN.tries_json),
         pickle=str(PATTERN.tries_pkl),
         best=str(PATTERN.best_json),
-    params:
-        fit_dir=get_fit_dir,
-    wildcard_constraints:
-        fit=FILES_SCANS,
     log:
         str(PATTERN.log("collect.log")),
     benchmark:
         str(PATTERN.benchmark("collect.tsv"))
+    wildcard_constraints:
+        fit=FILES_SCANS,
     localrule: LOCAL_SHORT_JOBS
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=get_mem_other,
         runtime=get_runtime_other,
-    conda:
-        CONDA_ENV
+    params:
+        fit_dir=get_fit_dir,
     shell:
         "replifold collect {params.fit_dir:q} > {log:q} 2>&1"
 
@@ -119,8 +119,6 @@ rule mongo_driver:
         tries=str(PATTERN.tries_json),
         pickle=str(PATTERN.tries_pkl),
         best=str(PATTERN.best_json),
-    params:
-        fit_dir=get_fit_dir,
     log:
         str(PATTERN.log("mongo", "driver.log")),
     benchmark:
@@ -128,12 +126,14 @@ rule mongo_driver:
     wildcard_constraints:
         fit=MONGO_FITS,
     priority: 10
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=get_mem_other,
         runtime=get_runtime_training,
-    conda:
-        CONDA_ENV
+    params:
+        fit_dir=get_fit_dir,
     shell:
         "replifold mongo-driver {params.fit_dir:q} > {log:q} 2>&1"
 
@@ -145,8 +145,6 @@ rule mongo_worker:
         data=str(PATTERN.data_dir),
     output:
         str(PATTERN.mongo_worker_record("{worker}")),
-    params:
-        fit_dir=get_fit_dir,
     log:
         str(PATTERN.log("mongo", "worker{worker}.log")),
     benchmark:
@@ -154,13 +152,15 @@ rule mongo_worker:
     wildcard_constraints:
         fit=MONGO_FITS,
         worker=r"\d+",
+    conda:
+        CONDA_ENV
     threads: get_threads
     resources:
         gpu=config["gpu_train_fold"],
         mem_mb=get_mem_training,
         runtime=get_runtime_training,
-    conda:
-        CONDA_ENV
+    params:
+        fit_dir=get_fit_dir,
     shell:
         "replifold mongo-worker {params.fit_dir:q} --name worker{wildcards.worker} --record {output:q} > {log:q} 2>&1"
 

@@ -19,19 +19,19 @@ rule report:
             caption="report/figures.rst",
             category="{fit}",
         ),
-    params:
-        fit_dir=get_fit_dir,
-        report_dir=get_report_dir,
     log:
         str(PATTERN.log("report.log")),
     benchmark:
         str(PATTERN.benchmark("report.tsv"))
     localrule: LOCAL_SHORT_JOBS
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=get_mem_other,
         runtime=get_runtime_other,
-    conda:
-        CONDA_ENV
+    params:
+        fit_dir=get_fit_dir,
+        report_dir=get_report_dir,
     shell:
         "replifold report {params.fit_dir:q} -o {params.report_dir:q} > {log:q} 2>&1"

@@ -7,20 +7,20 @@ rule setup_fit:
         t0=get_fit_t0,
     output:
         data=directory(str(PATTERN.data_dir)),
-    params:
-        runcard=get_runcard,
-        fit_dir=get_fit_dir,
-        theory=get_theory_option,
     log:
         str(PATTERN.log("setup_fit.log")),
     benchmark:
         str(PATTERN.benchmark("setup_fit.tsv"))
     localrule: LOCAL_SHORT_JOBS
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=get_mem_other,
         runtime=get_runtime_other,
-    conda:
-        CONDA_ENV
+    params:
+        runcard=get_runcard,
+        fit_dir=get_fit_dir,
+        theory=get_theory_option,
     shell:
         "replifold setup {params.runcard:q} -o {params.fit_dir:q} {params.theory} > {log:q} 2>&1"

@@ -5,17 +5,17 @@ rule simulate:
         data=str(PATTERN.data_dir),
     output:
         directory(str(PATTERN.simulations_dir)),
-    params:
-        fit_dir=get_fit_dir,
     log:
         str(PATTERN.log("simulate.log")),
     benchmark:
         str(PATTERN.benchmark("simulate.tsv"))
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=get_mem_other,
         runtime=get_runtime_other,
-    conda:
-        CONDA_ENV
+    params:
+        fit_dir=get_fit_dir,
     shell:
         "replifold simulate {params.fit_dir:q} > {log:q} 2>&1"

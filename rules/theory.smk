@@ -9,19 +9,19 @@ rule theory_grid:
         ancient(theory_entry("grid", "key.json")),
     output:
         theory_entry("grid", GRID_FILE),
-    params:
-        cache=get_theory_cache_root,
-        numba=get_numba_env,
     log:
         theory_log("grid", ".log"),
     benchmark:
         theory_log("grid", ".benchmark.tsv")
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=get_mem_theory,
         runtime=get_runtime_theory,
-    conda:
-        CONDA_ENV
+    params:
+        cache=get_theory_cache_root,
+        numba=get_numba_env,
     shell:
         "{params.numba}replifold theory-grid {wildcards.digest} --theory-cache {params.cache:q} > {log:q} 2>&1"
 
@@ -32,19 +32,19 @@ rule theory_operator:
         ancient(theory_entry("operator", "key.json")),
     output:
         theory_entry("operator", OPERATOR_FILE),
-    params:
-        cache=get_theory_cache_root,
-        numba=get_numba_env,
     log:
         theory_log("operator", ".log"),
     benchmark:
         theory_log("operator", ".benchmark.tsv")
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=get_mem_theory,
         runtime=get_runtime_theory,
-    conda:
-        CONDA_ENV
+    params:
+        cache=get_theory_cache_root,
+        numba=get_numba_env,
     shell:
         "{params.numba}replifold theory-operator {wildcards.digest} --theory-cache {params.cache:q} > {log:q} 2>&1"
 
@@ -56,18 +56,18 @@ rule fktable:
         parts=get_fktable_inputs,
     output:
         theory_entry("fktable", FKTABLE_FILE),
-    params:
-        cache=get_theory_cache_root,
-        operators=get_fktable_operators,
     log:
         theory_log("fktable", ".log"),
     benchmark:
         theory_log("fktable", ".benchmark.tsv")
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=get_mem_theory,
         runtime=get_runtime_theory,
-    conda:
-        CONDA_ENV
+    params:
+        cache=get_theory_cache_root,
+        operators=get_fktable_operators,
     shell:
         "replifold fktable {wildcards.digest} --operator {params.operators} --theory-cache {params.cache:q} > {log:q} 2>&1"

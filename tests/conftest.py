@@ -9,7 +9,7 @@ import os
 # same bits as the verbs they are compared with (set before numpy is imported).
 os.environ["OPENBLAS_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
 
-import copy  # noqa: E402
+import copy
 from collections.abc import Callable
 from pathlib import Path
 
@@ -106,5 +106,9 @@ def tiny_runcard(_quick_runcard_pristine: dict) -> dict:
     card["hyperopt"] = {**quick["hyperopt"], "rounds": 2, "trials_per_round": 1, "n_startup": 1}
     card["kfold"] = {**quick["kfold"], "threshold": 1.0e9, "penalties_in_loss": False}
     # the smallest LHAPDF grid still spanning x in [1e-9, 1] and Q in [Q0, 1e5 GeV]: seconds of eko
-    card["evolution"] = {**quick["evolution"], "xgrid": {"n_small": 12, "n_large": 8}, "q_points": 8}
+    card["evolution"] = {
+        **quick["evolution"],
+        "xgrid": {"n_small": 12, "n_large": 8},
+        "q_points": 8,
+    }
     return card

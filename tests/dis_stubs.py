@@ -41,7 +41,10 @@ def stub_fk(ndata: int, nx: int, seed: int) -> np.ndarray:
 def stub_theory(monkeypatch, runcard: dict) -> tuple[TheoryPlan, dict[str, np.ndarray]]:
     """Make ``replifold.dis.build`` read one fixed random FK table per FK-table digest."""
     plan = plan_from_runcard(runcard)
-    tables = {d.fktable.digest: stub_fk(d.ndata, plan.xgrid.shape[0], k) for k, d in enumerate(plan.datasets)}
+    tables = {
+        d.fktable.digest: stub_fk(d.ndata, plan.xgrid.shape[0], k)
+        for k, d in enumerate(plan.datasets)
+    }
 
     def require(self, key, filename, hint):
         return Path("/stub") / key.digest
@@ -51,5 +54,7 @@ def stub_theory(monkeypatch, runcard: dict) -> tuple[TheoryPlan, dict[str, np.nd
 
     monkeypatch.setattr(TheoryCache, "require", require)
     monkeypatch.setattr(build, "read_fktable", read)
-    monkeypatch.setattr(build, "sha256_file", lambda path: hashlib.sha256(str(path).encode()).hexdigest())
+    monkeypatch.setattr(
+        build, "sha256_file", lambda path: hashlib.sha256(str(path).encode()).hexdigest()
+    )
     return plan, tables

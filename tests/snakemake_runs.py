@@ -54,10 +54,19 @@ def snakemake_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def snakemake_command(workdir: Path, *args: str) -> list[str]:
-    return [str(BIN / "snakemake"), "--snakefile", str(SNAKEFILE), "--directory", str(workdir), *args]
+    return [
+        str(BIN / "snakemake"),
+        "--snakefile",
+        str(SNAKEFILE),
+        "--directory",
+        str(workdir),
+        *args,
+    ]
 
 
-def run_snakemake(workdir: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 1200) -> Run:
+def run_snakemake(
+    workdir: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 1200
+) -> Run:
     done = subprocess.run(
         snakemake_command(workdir, *args),
         cwd=workdir,

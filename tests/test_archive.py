@@ -9,10 +9,10 @@ import tarfile
 import pytest
 
 from replifold.archive.build import build_archive
-from replifold.tarballs import tarball_bytes
 from replifold.cli import main
 from replifold.io import sha256_file, write_json
 from replifold.runcard import dump_runcard, expand_runcard, runcard_sha256
+from replifold.tarballs import tarball_bytes
 
 SEEDS = {"nn": 1, "mc": 2, "trvl": {"A": 3}}
 
@@ -25,16 +25,22 @@ def finished_fit(root, quick_runcard):
     text = dump_runcard(expanded)
     (fit_dir / "data").mkdir(parents=True)
     (fit_dir / "runcard.yml").write_text(text, encoding="utf-8")
-    (fit_dir / "runcard.sha256").write_text(f"{runcard_sha256(text)}  runcard.yml\n", encoding="utf-8")
+    (fit_dir / "runcard.sha256").write_text(
+        f"{runcard_sha256(text)}  runcard.yml\n", encoding="utf-8"
+    )
     (fit_dir / "data" / "meta.json").write_text("{}\n", encoding="utf-8")
     write_json(fit_dir / "hyperopt" / "best.json", {"trial": 0})
-    write_json(fit_dir / "fit" / "batch0" / "result.json", {"replicas": [{"replica": 1}, {"replica": 2}]})
+    write_json(
+        fit_dir / "fit" / "batch0" / "result.json", {"replicas": [{"replica": 1}, {"replica": 2}]}
+    )
     write_json(fit_dir / "fit" / "batch0" / "fit.timing.json", {"wall_s": 1.0})
     (fit_dir / "fit" / "batch0" / "history.npz").write_bytes(b"history")
     write_json(fit_dir / "draws" / "draw1" / "postfit" / "selected.json", {"selected": [1]})
     write_json(fit_dir / "closure" / "estimators.json", {"total": {}})
     (fit_dir / "logs" / "tensorboard" / "batch0").mkdir(parents=True)
-    (fit_dir / "logs" / "tensorboard" / "batch0" / "events.out.tfevents.1").write_bytes(b"wall clock")
+    (fit_dir / "logs" / "tensorboard" / "batch0" / "events.out.tfevents.1").write_bytes(
+        b"wall clock"
+    )
     for r in (1, 2):
         write_json(fit_dir / "fit" / f"replica_{r}" / "fit.json", {"seeds": SEEDS})
     write_json(fit_dir / "postfit" / "selected.json", {"selected": [1, 2]})
@@ -59,11 +65,24 @@ def test_members_are_the_reproducible_files_in_sorted_order(archive):
     assert names == sorted(names)
     assert "closure-quick/fit/batch0/result.json" in names
     # the per-epoch history, a level-1 draw's fit folder and the multi-closure estimators are kept
-    assert {f"closure-quick/{n}" for n in ("fit/batch0/history.npz", "draws/draw1/postfit/selected.json",
-                                           "closure/estimators.json")} <= set(names)
+    assert {
+        f"closure-quick/{n}"
+        for n in (
+            "fit/batch0/history.npz",
+            "draws/draw1/postfit/selected.json",
+            "closure/estimators.json",
+        )
+    } <= set(names)
     assert "closure-quick/provenance.json" in names and "closure-quick/MANIFEST.sha256" in names
-    assert not [n for n in names if "timing" in n or "/logs/" in n or "/." in n or "/archive/" in n or "tfevents" in n]
-    assert all(i.mtime == 0 and i.uid == 0 and i.gid == 0 and i.uname == "" and i.mode == 0o644 for i in infos)
+    assert not [
+        n
+        for n in names
+        if "timing" in n or "/logs/" in n or "/." in n or "/archive/" in n or "tfevents" in n
+    ]
+    assert all(
+        i.mtime == 0 and i.uid == 0 and i.gid == 0 and i.uname == "" and i.mode == 0o644
+        for i in infos
+    )
 
 
 def test_gzip_header_carries_no_time_or_name(archive):
@@ -76,7 +95,9 @@ def test_gzip_header_carries_no_time_or_name(archive):
 def test_same_fit_in_another_directory_gives_the_same_sha256(archive, tmp_path, quick_runcard):
     outputs, _, _ = archive
     other_dir, runcard = finished_fit(tmp_path / "b", quick_runcard)
-    (other_dir / "logs" / "setup_fit.log").write_text("another run, another time\n", encoding="utf-8")
+    (other_dir / "logs" / "setup_fit.log").write_text(
+        "another run, another time\n", encoding="utf-8"
+    )
     other = build_archive(other_dir, runcard, tmp_path / "elsewhere")
     assert other.sha256 == outputs.sha256 == sha256_file(outputs.tarball)
 
@@ -116,7 +137,11 @@ def _rewrite(source, target, change):
 def test_verify_names_a_tampered_member(archive, tmp_path, capsys):
     outputs, _, _ = archive
     tampered = tmp_path / "tampered.tar.gz"
-    _rewrite(outputs.tarball, tampered, lambda m: m.update({"closure-quick/postfit/selected.json": b"{}\n"}))
+    _rewrite(
+        outputs.tarball,
+        tampered,
+        lambda m: m.update({"closure-quick/postfit/selected.json": b"{}\n"}),
+    )
     assert main(["verify", str(tampered)]) == 1
     err = capsys.readouterr().err
     assert "closure-quick/postfit/selected.json" in err and "differs from the manifest" in err

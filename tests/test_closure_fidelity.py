@@ -27,7 +27,9 @@ def test_level2_replicas_scatter_around_level1_with_the_experimental_covariance(
     problem = many_replicas
     n = problem.ndata
     cholesky = np.linalg.cholesky(problem.covmat)
-    white = np.linalg.solve(cholesky, (problem.replica_data - problem.central).T).T  # (replicas, n), N(0, 1) if right
+    white = np.linalg.solve(
+        cholesky, (problem.replica_data - problem.central).T
+    ).T  # (replicas, n), N(0, 1) if right
     chi2 = np.sum(white**2, axis=1)
     # each replica's chi2 against the level-1 data is chi2-distributed with n degrees of freedom
     assert abs(chi2.mean() - n) < 5 * np.sqrt(2 * n / MANY)
@@ -90,14 +92,25 @@ def test_sum_rules_hold_on_an_independent_finer_quadrature(float64, _quick_runca
 
     runcard = expand_runcard(_quick_runcard_pristine)
     x_train, w_train = make_integration_grid(runcard["closure"]["integration_points"])
-    model = StackedPDF(ModelSpec.from_runcard(runcard), [nn_seed(2, r) for r in range(1, 9)], make_xgrid(30, 20, 1e-5, 0.1), x_train, w_train)
+    model = StackedPDF(
+        ModelSpec.from_runcard(runcard),
+        [nn_seed(2, r) for r in range(1, 9)],
+        make_xgrid(30, 20, 1e-5, 0.1),
+        x_train,
+        w_train,
+    )
     x, w = tanh_sinh()
     xf = model.evolution_at(x)  # (R, 8, nodes), normalised on the training quadrature
     row = EVOL_BASIS.index
     momentum = np.einsum("rk,k->r", xf[:, row("sng")] + xf[:, row("g")], w)
     valence = {name: np.einsum("rk,k->r", xf[:, row(name)] / x, w) for name in ("v", "v3", "v8")}
-    print(f"momentum - 1: {np.abs(momentum - 1).max():.2e}; valence: "
-          + ", ".join(f"{k} {np.abs(v - t).max():.2e}" for (k, v), t in zip(valence.items(), (3, 1, 3), strict=True)))
+    print(
+        f"momentum - 1: {np.abs(momentum - 1).max():.2e}; valence: "
+        + ", ".join(
+            f"{k} {np.abs(v - t).max():.2e}"
+            for (k, v), t in zip(valence.items(), (3, 1, 3), strict=True)
+        )
+    )
     # What is left is the training rule's own error (256 Gauss-Legendre nodes in x^(1/4)) on these
     # integrands, power laws down to x^-0.76 times a network: measured 5e-7 (momentum) and at most
     # 1.6e-6 relative (V) for these replicas; n3fit's 2000 nodes would do better still.

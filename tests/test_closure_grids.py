@@ -24,7 +24,10 @@ def test_xgrid_joins_log_and_linear_parts_without_duplicate():
     [
         (lambda x: x**-0.5, 2.0),
         (lambda x: x**-1.1 * x, 1.0 / 0.9),
-        (lambda x: x**-0.75 * (1 - x) ** 3.5, math.gamma(0.25) * math.gamma(4.5) / math.gamma(4.75)),
+        (
+            lambda x: x**-0.75 * (1 - x) ** 3.5,
+            math.gamma(0.25) * math.gamma(4.5) / math.gamma(4.75),
+        ),
         (lambda x: x**0.85 * (1 - x) ** 7, math.gamma(1.85) * math.gamma(8) / math.gamma(9.85)),
     ],
 )

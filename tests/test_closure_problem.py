@@ -70,7 +70,11 @@ def test_load_problem_round_trips(runcard, problem, tmp_path):
             else:
                 assert x == y, (a.name, field.name)
     for a, b in zip(problem.positivity, loaded.positivity, strict=True):
-        assert a.name == b.name and np.array_equal(a.fk, b.fk) and np.array_equal(a.kinematics, b.kinematics)
+        assert (
+            a.name == b.name
+            and np.array_equal(a.fk, b.fk)
+            and np.array_equal(a.kinematics, b.kinematics)
+        )
 
 
 def test_shapes_sizes_and_processes(runcard, problem):
@@ -87,7 +91,9 @@ def test_shapes_sizes_and_processes(runcard, problem):
         else:
             assert d.fk.shape == (d.ndata, len(FLAVOURS), nx)
         assert d.sys.shape[0] == d.ndata and 2 <= d.sys.shape[1] <= 5
-    assert problem.ndata == offset == problem.replica_data.shape[1] == problem.training_mask.shape[1]
+    assert (
+        problem.ndata == offset == problem.replica_data.shape[1] == problem.training_mask.shape[1]
+    )
     assert problem.folds == tuple(tuple(p["datasets"]) for p in runcard["kfold"]["partitions"])
 
 
@@ -148,7 +154,9 @@ def test_masks_depend_on_catalogue_index_not_runcard_position(runcard, problem):
     other = build_problem(ClosureRequest.from_runcard(reordered))[0]
     for d in other.datasets:
         original = problem.dataset(d.name)
-        assert np.array_equal(other.training_mask[:, d.slice], problem.training_mask[:, original.slice])
+        assert np.array_equal(
+            other.training_mask[:, d.slice], problem.training_mask[:, original.slice]
+        )
 
 
 def test_training_fractions(runcard, problem):
@@ -199,15 +207,31 @@ def test_replica_count_covers_hyperopt(runcard):
             "dataset_inputs[8].dataset",
             "twice",
         ),
-        (lambda r: r["dataset_inputs"][0].update(frac=1.5), "dataset_inputs[0].frac", "0 < frac <= 1"),
+        (
+            lambda r: r["dataset_inputs"][0].update(frac=1.5),
+            "dataset_inputs[0].frac",
+            "0 < frac <= 1",
+        ),
         (
             lambda r: r["positivity"]["posdatasets"].append({"dataset": "POS_XGLU"}),
             "positivity.posdatasets[5].dataset",
             "POS_XGL",
         ),
-        (lambda r: r["kfold"]["partitions"][1]["datasets"].append("DY_Z"), "kfold.partitions[1].datasets[2]", "DY_Z_Y"),
-        (lambda r: r["kfold"]["partitions"].append({"datasets": []}), "kfold.partitions[2].datasets", "empty"),
-        (lambda r: r["closure"]["xgrid"].update(x_min=1.0e-3), "closure.xgrid.x_min", "reach x = 5e-05"),
+        (
+            lambda r: r["kfold"]["partitions"][1]["datasets"].append("DY_Z"),
+            "kfold.partitions[1].datasets[2]",
+            "DY_Z_Y",
+        ),
+        (
+            lambda r: r["kfold"]["partitions"].append({"datasets": []}),
+            "kfold.partitions[2].datasets",
+            "empty",
+        ),
+        (
+            lambda r: r["closure"]["xgrid"].update(x_min=1.0e-3),
+            "closure.xgrid.x_min",
+            "reach x = 5e-05",
+        ),
         (lambda r: r["closure"]["xgrid"].update(n_large=3), "closure.xgrid.n_large", "x = "),
         (lambda r: r["closure"]["xgrid"].update(x_switch=2.0), "closure.xgrid", "x_switch < 1"),
     ],

@@ -58,25 +58,46 @@ def _uncertainties(name: str, points: list[int]) -> Uncertainties:
 
 def test_hera_cc_covariance_by_hand():
     points = [0, 3, 7, 20]
-    hand = _by_hand("HERA_CC_318GEV", "data_EP-SIGMARED.yaml", "uncertainties_legacy_EP-SIGMARED.yaml", points)
+    hand = _by_hand(
+        "HERA_CC_318GEV", "data_EP-SIGMARED.yaml", "uncertainties_legacy_EP-SIGMARED.yaml", points
+    )
     uncertainties = _uncertainties("HERA_CC_318GEV_EP-SIGMARED", points)
     np.testing.assert_allclose(uncertainties.central, hand["central"])
-    np.testing.assert_allclose(covariance_of([uncertainties]), _covariance_by_hand(hand), rtol=1e-10)
+    np.testing.assert_allclose(
+        covariance_of([uncertainties]), _covariance_by_hand(hand), rtol=1e-10
+    )
     t0 = hand["central"] * np.array([1.1, 0.9, 1.05, 0.97])
-    np.testing.assert_allclose(covariance_of([uncertainties], [t0]), _covariance_by_hand(hand, t0), rtol=1e-10)
+    np.testing.assert_allclose(
+        covariance_of([uncertainties], [t0]), _covariance_by_hand(hand, t0), rtol=1e-10
+    )
 
 
 def test_special_systematics_correlate_data_sets():
     """BCDMS proton and deuteron share their normalisation and other special systematics."""
     p_points, d_points = [0, 5, 40], [1, 30]
-    hand_p = _by_hand("BCDMS_NC_NOTFIXED_P", "data_legacy_EM-F2.yaml", "uncertainties_legacy_EM-F2.yaml", p_points)
-    hand_d = _by_hand("BCDMS_NC_NOTFIXED_D", "data_legacy_EM-F2.yaml", "uncertainties_legacy_EM-F2.yaml", d_points)
+    hand_p = _by_hand(
+        "BCDMS_NC_NOTFIXED_P", "data_legacy_EM-F2.yaml", "uncertainties_legacy_EM-F2.yaml", p_points
+    )
+    hand_d = _by_hand(
+        "BCDMS_NC_NOTFIXED_D", "data_legacy_EM-F2.yaml", "uncertainties_legacy_EM-F2.yaml", d_points
+    )
     covmat = covariance_of(
-        [_uncertainties("BCDMS_NC_NOTFIXED_P_EM-F2", p_points), _uncertainties("BCDMS_NC_NOTFIXED_D_EM-F2", d_points)]
+        [
+            _uncertainties("BCDMS_NC_NOTFIXED_P_EM-F2", p_points),
+            _uncertainties("BCDMS_NC_NOTFIXED_D_EM-F2", d_points),
+        ]
     )
     intra = ("UNCORR", "CORR", "THEORYUNCORR", "THEORYCORR", "SKIP")
-    special_p = {d["type"]: hand_p["columns"][n] for n, d in hand_p["definitions"].items() if d["type"] not in intra}
-    special_d = {d["type"]: hand_d["columns"][n] for n, d in hand_d["definitions"].items() if d["type"] not in intra}
+    special_p = {
+        d["type"]: hand_p["columns"][n]
+        for n, d in hand_p["definitions"].items()
+        if d["type"] not in intra
+    }
+    special_d = {
+        d["type"]: hand_d["columns"][n]
+        for n, d in hand_d["definitions"].items()
+        if d["type"] not in intra
+    }
     shared = sorted(set(special_p) & set(special_d))
     assert shared, "BCDMS p and d should share special systematics"
     off_diagonal = sum(np.outer(special_p[t], special_d[t]) for t in shared)
@@ -90,7 +111,9 @@ def test_decomposition_rebuilds_the_block():
     parts = decompose(uncertainties)
     columns = np.concatenate([parts.correlated, parts.special], axis=1)
     np.testing.assert_allclose(
-        np.diag(parts.uncorrelated**2) + columns @ columns.T, covariance_of([uncertainties]), rtol=1e-12
+        np.diag(parts.uncorrelated**2) + columns @ columns.T,
+        covariance_of([uncertainties]),
+        rtol=1e-12,
     )
 
 
@@ -118,7 +141,9 @@ def test_nnpdf40_cuts_keep_nnpdf40_points(name, kept):
 def test_theory_kinematics_come_from_the_kinematics_file():
     data = _load("NMC_NC_NOTFIXED_P_EM-SIGMARED")
     table = _yaml(commondata_dir() / "NMC_NC_NOTFIXED_P" / "kinematics_EM-SIGMARED.yaml")["bins"]
-    assert data.theory_kinematics.x[0] == table[0]["xraw"]["mid"]  # unbinned x, as NNPDF's pinecards
+    assert (
+        data.theory_kinematics.x[0] == table[0]["xraw"]["mid"]
+    )  # unbinned x, as NNPDF's pinecards
     assert data.x[0] == table[0]["x"]["mid"]  # binned x for the cuts, as validphys
     assert data.theory_kinematics.y[0] == table[0]["y"]["mid"]
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from dis_stubs import DATASETS, small_dis_runcard
 from dis_stubs import stub_theory as stand_in_theory
 
@@ -41,25 +40,41 @@ def test_real_data_problem(runcard, stub_theory, tmp_path):
     for dataset, theory in zip(problem.datasets, plan.datasets, strict=True):
         commondata = theory.data.commondata().with_cuts(list(np.flatnonzero(theory.mask)))
         uncertainties.append(Uncertainties.from_commondata(commondata))
-        np.testing.assert_array_equal(dataset.central, commondata.central_values.to_numpy())  # real data
+        np.testing.assert_array_equal(
+            dataset.central, commondata.central_values.to_numpy()
+        )  # real data
         np.testing.assert_array_equal(dataset.fk, tables[theory.fktable.digest])
         assert np.all(np.isnan(dataset.theory))  # no truth for real data
-        np.testing.assert_allclose(dataset.covmat, np.diag(dataset.stat**2) + dataset.sys @ dataset.sys.T, rtol=1e-12)
+        np.testing.assert_allclose(
+            dataset.covmat, np.diag(dataset.stat**2) + dataset.sys @ dataset.sys.T, rtol=1e-12
+        )
         np.testing.assert_allclose(dataset.kinematics[:, 1] ** 2, theory.kinematics.q2)
     full = covariance_of(uncertainties)
-    np.testing.assert_allclose(problem.covmat, full, rtol=1e-12)  # no t0: the experimental covariance
+    np.testing.assert_allclose(
+        problem.covmat, full, rtol=1e-12
+    )  # no t0: the experimental covariance
     np.testing.assert_allclose(extra["covmat_experimental"]["covmat"], full, rtol=1e-12)
     assert problem.meta["covariance"] == "experimental" and problem.meta["problem"] == "dis"
-    assert problem.replica_data.shape == (3, 72) and not np.allclose(problem.replica_data[0], problem.replica_data[1])
+    assert problem.replica_data.shape == (3, 72) and not np.allclose(
+        problem.replica_data[0], problem.replica_data[1]
+    )
     assert problem.training_mask[:, :33].sum(axis=1).tolist() == [24] * 3  # int(0.75 * 33)
-    assert [p.name for p in problem.positivity] == ["POS_XUQ", "POS_XDQ", "POS_XSQ", "POS_XGL", "POS_F2U"]
+    assert [p.name for p in problem.positivity] == [
+        "POS_XUQ",
+        "POS_XDQ",
+        "POS_XSQ",
+        "POS_XGL",
+        "POS_F2U",
+    ]
     assert all(p.fk.shape[-1] == plan.xgrid.shape[0] for p in problem.positivity)
 
 
 def test_written_problem_is_deterministic_and_loads(runcard, stub_theory, tmp_path):
     for folder in ("a", "b"):
         build.write_problem(runcard, tmp_path / folder, TheoryCache(tmp_path))
-    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    files = sorted(
+        p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file()
+    )
     assert Path("dis") / "covmat_experimental.npz" in files
     for name in files:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
@@ -76,7 +91,9 @@ def test_closure_test_on_real_kinematics(runcard, stub_theory, tmp_path):
         level0 = linear_predictions(dataset.fk, truth_xf)
         np.testing.assert_allclose(dataset.theory, level0)
         np.testing.assert_allclose(dataset.central, level0)  # fakenoise false: level 0
-    noisy, _ = build.build_problem({**runcard, "closuretest": {"filterseed": 5, "fakenoise": True}}, TheoryCache(tmp_path))
+    noisy, _ = build.build_problem(
+        {**runcard, "closuretest": {"filterseed": 5, "fakenoise": True}}, TheoryCache(tmp_path)
+    )
     assert not np.allclose(noisy.central, problem.central)
     assert noisy.meta["seeds"]["level1"] is not None
 
@@ -92,7 +109,8 @@ def test_t0_covariance_uses_the_previous_fit(runcard, stub_theory, tmp_path):
     problem, extra = build.build_problem(with_t0, TheoryCache(tmp_path))
     t0 = [linear_predictions(tables[d.fktable.digest], xf) for d in plan.datasets]
     uncertainties = [
-        Uncertainties.from_commondata(d.data.commondata().with_cuts(list(np.flatnonzero(d.mask)))) for d in plan.datasets
+        Uncertainties.from_commondata(d.data.commondata().with_cuts(list(np.flatnonzero(d.mask))))
+        for d in plan.datasets
     ]
     np.testing.assert_allclose(problem.covmat, covariance_of(uncertainties, t0), rtol=1e-10)
     np.testing.assert_allclose(extra["HERA_CC_318GEV_EP-SIGMARED"]["t0"], t0[1], rtol=1e-12)

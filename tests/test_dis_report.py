@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from dis_stubs import small_dis_runcard
 from dis_stubs import stub_theory as stand_in_theory
 
@@ -31,12 +30,28 @@ def _inputs(fit_dir, runcard) -> ReportInputs:
         for d in problem.datasets:
             residual = linear_predictions(d.fk, xf) - d.central
             chi2[d.name] = float(residual @ np.linalg.solve(d.covmat, residual))
-        fit = {"chi2_exp": chi2, "ndata_exp": {d.name: d.ndata for d in problem.datasets}, "chi2_tr": 1.0, "n_tr": 1,
-               "chi2_vl": 1.0, "n_vl": 1, "best_epoch": 10, "last_epoch": 20}
+        fit = {
+            "chi2_exp": chi2,
+            "ndata_exp": {d.name: d.ndata for d in problem.datasets},
+            "chi2_tr": 1.0,
+            "n_tr": 1,
+            "chi2_vl": 1.0,
+            "n_vl": 1,
+            "best_epoch": 10,
+            "last_epoch": 20,
+        }
         replicas.append(ReplicaOutput(r, fit, problem.xgrid, xf))
     return ReportInputs(
-        name=fit_dir.name, fit_dir=fit_dir, runcard=runcard, problem=problem, replicas=replicas, selected=(1, 2, 3),
-        vetoes={"replicas": {}, "counts": {}, "iterations": 1}, trials=None, best=None, provenance={"fit": fit_dir.name},
+        name=fit_dir.name,
+        fit_dir=fit_dir,
+        runcard=runcard,
+        problem=problem,
+        replicas=replicas,
+        selected=(1, 2, 3),
+        vetoes={"replicas": {}, "counts": {}, "iterations": 1},
+        trials=None,
+        best=None,
+        provenance={"fit": fit_dir.name},
     )
 
 
@@ -50,7 +65,12 @@ def fit(monkeypatch, tmp_path):
 
 def test_report_sections_and_figures(fit):
     report = build_report(fit)
-    for heading in ("Theory and data", "χ² per data set", "Data and theory", "PDFs at Q0 = 1.65 GeV"):
+    for heading in (
+        "Theory and data",
+        "χ² per data set",
+        "Data and theory",
+        "PDFs at Q0 = 1.65 GeV",
+    ):
         assert heading in report.html
     assert "Closure estimators" not in report.html and "truth" not in report.html
     assert "experimental (no t0 fit given)" in report.html
@@ -62,15 +82,21 @@ def test_report_sections_and_figures(fit):
 def test_chi2_table_matches_a_direct_computation(fit):
     problem = fit.problem
     xf = np.stack([r.xf for r in fit.replicas])
-    predictions = np.stack([np.concatenate([linear_predictions(d.fk, x) for d in problem.datasets]) for x in xf])
+    predictions = np.stack(
+        [np.concatenate([linear_predictions(d.fk, x) for d in problem.datasets]) for x in xf]
+    )
     rows = chi2_rows(fit, predictions)
     mean = predictions.mean(axis=0)
     covmat = read_npz(fit.fit_dir / "data" / "dis" / "covmat_experimental.npz")["covmat"]
     residual = mean - problem.central
-    assert float(rows[-1][2]) == pytest.approx(residual @ np.linalg.solve(covmat, residual) / problem.ndata, rel=1e-3)
+    assert float(rows[-1][2]) == pytest.approx(
+        residual @ np.linalg.solve(covmat, residual) / problem.ndata, rel=1e-3
+    )
     first = problem.datasets[0]
     residual = mean[first.slice] - first.central
-    assert float(rows[0][2]) == pytest.approx(residual @ np.linalg.solve(first.covmat, residual) / first.ndata, rel=1e-3)
+    assert float(rows[0][2]) == pytest.approx(
+        residual @ np.linalg.solve(first.covmat, residual) / first.ndata, rel=1e-3
+    )
     replicas = np.mean([r.fit["chi2_exp"][first.name] for r in fit.replicas]) / first.ndata
     assert float(rows[0][3]) == pytest.approx(replicas, rel=1e-3)
     assert [row[1] for row in rows] == [33, 39, 72]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 
 import pytest
-
 from dis_stubs import REPO
 
 from replifold.errors import RuncardError
@@ -50,13 +49,33 @@ def test_closure_runcards_default_to_the_closure_problem(quick_runcard):
 @pytest.mark.parametrize(
     "mutate, path, words",
     [
-        (lambda r: r["dataset_inputs"][1].update(dataset="BCDMS_NC_NOTFIXED_P_EM-F22"), ("dataset_inputs", 1, "dataset"), "unknown data set"),
-        (lambda r: r["dataset_inputs"][0].update(variant="legacy_DW"), ("dataset_inputs", 0, "variant"), "no such variant"),
-        (lambda r: r["dataset_inputs"].append(dict(r["dataset_inputs"][0])), ("dataset_inputs", 5, "dataset"), "listed twice"),
-        (lambda r: r["theory"].update(PTO=1, FNSS="ZM-VFNS"), ("theory", "FNSS"), "unknown theory card key"),
+        (
+            lambda r: r["dataset_inputs"][1].update(dataset="BCDMS_NC_NOTFIXED_P_EM-F22"),
+            ("dataset_inputs", 1, "dataset"),
+            "unknown data set",
+        ),
+        (
+            lambda r: r["dataset_inputs"][0].update(variant="legacy_DW"),
+            ("dataset_inputs", 0, "variant"),
+            "no such variant",
+        ),
+        (
+            lambda r: r["dataset_inputs"].append(dict(r["dataset_inputs"][0])),
+            ("dataset_inputs", 5, "dataset"),
+            "listed twice",
+        ),
+        (
+            lambda r: r["theory"].update(PTO=1, FNSS="ZM-VFNS"),
+            ("theory", "FNSS"),
+            "unknown theory card key",
+        ),
         (lambda r: r["theory"].update(FNS="FONLL-C"), ("theory", "FNS"), "not supported by yadism"),
         (lambda r: r["theory"].update(id=123456), ("theory", "id"), "no NNPDF theory card"),
-        (lambda r: r.update(closure={"filterseed": 1}), ("closure",), "belongs to problem: closure"),
+        (
+            lambda r: r.update(closure={"filterseed": 1}),
+            ("closure",),
+            "belongs to problem: closure",
+        ),
         (lambda r: r.pop("theory"), ("theory",), "missing required key"),
         (lambda r: r["datacuts"].update(q2max=100.0), ("datacuts", "q2max"), "unknown key"),
     ],
@@ -77,7 +96,9 @@ def test_typos_get_the_closest_real_names(dis):
 
 @pytest.mark.parametrize("section", ["theory", "datacuts", "closuretest"])
 def test_dis_sections_are_refused_in_closure_runcards(quick_runcard, section):
-    quick_runcard[section] = {"id": 1} if section == "theory" else {"filterseed": 1} if section == "closuretest" else {}
+    quick_runcard[section] = (
+        {"id": 1} if section == "theory" else {"filterseed": 1} if section == "closuretest" else {}
+    )
     error = _error(quick_runcard)
     assert error.path == (section,) and "problem: dis" in error.problem
 

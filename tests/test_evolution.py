@@ -33,7 +33,11 @@ REPLICAS = (1, 2, 3)
 SELECTED = (1, 3)
 # LO (as the quick campaign): no threshold matching to compile; 50 x knots, the default, keep the sum
 # rules within ~1e-3 at 100 GeV (20 knots lose 0.7% of the momentum there, eko's interpolation)
-EVOLUTION = {"closure_theory": {"id": 40_000_001, "PTO": 0}, "xgrid": {"n_small": 30, "n_large": 20}, "q_points": 8}
+EVOLUTION = {
+    "closure_theory": {"id": 40_000_001, "PTO": 0},
+    "xgrid": {"n_small": 30, "n_large": 20},
+    "q_points": 8,
+}
 # LHAPDF id of each fitted flavour (charm feeds c and cbar)
 FITTED = {"u": 2, "ubar": -2, "d": 1, "dbar": -1, "s": 3, "sbar": -3, "c": 4, "g": 21}
 
@@ -45,8 +49,11 @@ def replica_models(runcard: dict):
     grid = runcard["closure"]["xgrid"]
     integration_x, integration_w = make_integration_grid(runcard["closure"]["integration_points"])
     return StackedPDF(
-        ModelSpec.from_runcard(runcard), [nn_seed(runcard["nnseed"], r) for r in REPLICAS],
-        make_xgrid(grid["n_small"], grid["n_large"], grid["x_min"], grid["x_switch"]), integration_x, integration_w,
+        ModelSpec.from_runcard(runcard),
+        [nn_seed(runcard["nnseed"], r) for r in REPLICAS],
+        make_xgrid(grid["n_small"], grid["n_large"], grid["x_min"], grid["x_switch"]),
+        integration_x,
+        integration_w,
     )
 
 
@@ -56,7 +63,12 @@ def fit(tmp_path_factory, _quick_runcard_pristine):
     from replifold.layout import FitLayout
     from replifold.training.weights import save_model, save_weights
 
-    card = {**_quick_runcard_pristine, "replicas": len(REPLICAS), "replicas_per_job": len(REPLICAS), "evolution": EVOLUTION}
+    card = {
+        **_quick_runcard_pristine,
+        "replicas": len(REPLICAS),
+        "replicas_per_job": len(REPLICAS),
+        "evolution": EVOLUTION,
+    }
     runcard = expand_runcard(card)
     fit_dir = tmp_path_factory.mktemp("fits") / FIT
     fit_dir.mkdir()
@@ -97,7 +109,9 @@ def test_the_set_has_the_selected_replicas_renumbered_and_their_mean(evolved):
     for block in lhapdf_set.blocks:
         # members are written with 9 significant digits: the mean of the written replicas is member 0
         # within that rounding, relative to the largest values (members can cancel in the mean)
-        np.testing.assert_allclose(block.xf[0], block.xf[1:].mean(axis=0), rtol=1e-7, atol=1e-8 * np.abs(block.xf).max())
+        np.testing.assert_allclose(
+            block.xf[0], block.xf[1:].mean(axis=0), rtol=1e-7, atol=1e-8 * np.abs(block.xf).max()
+        )
 
 
 def test_at_q0_the_set_is_the_fitted_network(evolved, fit):
@@ -111,8 +125,12 @@ def test_at_q0_the_set_is_the_fitted_network(evolved, fit):
             expected = network[REPLICAS.index(replica), FLAVOURS.index(name)]
             # eko's operator at Q0 is the identity up to its Mellin inversion, integrated to epsrel = 1e-5
             scale = np.abs(network[REPLICAS.index(replica)]).max()
-            np.testing.assert_allclose(at_q0[member, :, lhapdf_set.pids.index(pid)], expected, rtol=1e-5, atol=2e-5 * scale)
-        np.testing.assert_allclose(at_q0[member, :, lhapdf_set.pids.index(-4)], at_q0[member, :, lhapdf_set.pids.index(4)])
+            np.testing.assert_allclose(
+                at_q0[member, :, lhapdf_set.pids.index(pid)], expected, rtol=1e-5, atol=2e-5 * scale
+            )
+        np.testing.assert_allclose(
+            at_q0[member, :, lhapdf_set.pids.index(-4)], at_q0[member, :, lhapdf_set.pids.index(4)]
+        )
         np.testing.assert_array_equal(at_q0[member, :, lhapdf_set.pids.index(5)], 0.0)
 
 
@@ -123,10 +141,14 @@ def test_alpha_s_of_the_info_is_the_theorys(evolved, pdfflow_set):
     q = np.array(info["AlphaS_Qs"])
     values = np.array(info["AlphaS_Vals"])
     assert np.all(np.diff(values[q != 4.92]) < 0)  # asymptotic freedom
-    np.testing.assert_allclose(pdfflow_set.py_alphasQ2([91.2**2]), [0.118], rtol=2e-3)  # interpolated between knots
+    np.testing.assert_allclose(
+        pdfflow_set.py_alphasQ2([91.2**2]), [0.118], rtol=2e-3
+    )  # interpolated between knots
 
 
-def _reference(cache, request: OperatorRequest, q: np.ndarray, xf0: np.ndarray, x: np.ndarray) -> np.ndarray:
+def _reference(
+    cache, request: OperatorRequest, q: np.ndarray, xf0: np.ndarray, x: np.ndarray
+) -> np.ndarray:
     """x f evolved by eko straight to the scales q and interpolated to x with eko's own basis:
     (replicas, points, pids), the values the set must reproduce between its knots."""
     from eko.interpolation import InterpolatorDispatcher
@@ -137,7 +159,10 @@ def _reference(cache, request: OperatorRequest, q: np.ndarray, xf0: np.ndarray, 
     direct = OperatorRequest(request.card, request.xgrid, targets, request.interpolation_degree)
     path = compute_operator(direct, cache / "reference" / "operator.tar")
     pids = (-5, -4, -3, -2, -1, 21, 1, 2, 3, 4, 5)
-    at_q = {target: np.einsum("ajbk,rbk->raj", operator, xf0) for target, operator in xf_operators(path, pids)}
+    at_q = {
+        target: np.einsum("ajbk,rbk->raj", operator, xf0)
+        for target, operator in xf_operators(path, pids)
+    }
     knots = np.array(request.xgrid)
     basis = InterpolatorDispatcher(knots, request.interpolation_degree, mode_N=False)
     out = np.empty((xf0.shape[0], q.size, len(pids)))
@@ -148,7 +173,9 @@ def _reference(cache, request: OperatorRequest, q: np.ndarray, xf0: np.ndarray, 
     return out
 
 
-def test_values_at_random_points_are_the_evolution_within_interpolation_tolerance(evolved, fit, cache, pdfflow_set, record_property):
+def test_values_at_random_points_are_the_evolution_within_interpolation_tolerance(
+    evolved, fit, cache, pdfflow_set, record_property
+):
     fit_dir, model, runcard = fit
     card = load_theory_card(CLOSURE_THEORY_ID, {"PTO": 0})
     settings = EvolutionSettings.from_runcard(runcard)
@@ -157,7 +184,9 @@ def test_values_at_random_points_are_the_evolution_within_interpolation_toleranc
     request = OperatorRequest(card, tuple(xgrid), (), settings.interpolation_degree)
     rng = np.random.default_rng(13)
     x = np.exp(rng.uniform(np.log(1e-6), np.log(0.9), 8))
-    q = np.exp(rng.uniform(np.log(2.0), np.log(3000.0), 4))[np.arange(8) % 4]  # 4 scales: 4 eko targets
+    q = np.exp(rng.uniform(np.log(2.0), np.log(3000.0), 4))[
+        np.arange(8) % 4
+    ]  # 4 scales: 4 eko targets
     xf0 = model.pdf_at(xgrid).astype(np.float64)[[REPLICAS.index(r) for r in SELECTED]]
     reference = _reference(cache, request, q, xf0, x)
     pids = read_set(evolved).pids
@@ -165,19 +194,25 @@ def test_values_at_random_points_are_the_evolution_within_interpolation_toleranc
     scale = np.abs(reference).max(axis=(0, 1), keepdims=True)  # per flavour
     difference = np.abs(theirs - reference) / np.maximum(scale, 1e-12)
     record_property("max_relative_difference", float(difference.max()))
-    print(f"pdfflow - eko at {x.size} random (x, Q): max |difference| / max |x f| per flavour = {difference.max():.3g}")
+    print(
+        f"pdfflow - eko at {x.size} random (x, Q): max |difference| / max |x f| per flavour = {difference.max():.3g}"
+    )
     assert summary["xgrid"]["points"] == 50
     # 10 Q knots over 5 decades: LHAPDF's cubic in log Q^2 against eko at the scale itself
     assert difference.max() < 1e-2, difference.max()
 
 
-def test_sum_rules_hold_on_the_evolved_grids_at_three_scales(evolved, pdfflow_set, fit, record_property):
+def test_sum_rules_hold_on_the_evolved_grids_at_three_scales(
+    evolved, pdfflow_set, fit, record_property
+):
     fit_dir, _, _ = fit
     lhapdf_set = read_set(evolved)
     x = lhapdf_set.x
     found = {}
     for q in (1.65, 10.0, 100.0):
-        values = np.asarray(pdfflow_set.py_xfxQ2(list(lhapdf_set.pids), x, np.full(x.size, q * q)))[1:]
+        values = np.asarray(pdfflow_set.py_xfxQ2(list(lhapdf_set.pids), x, np.full(x.size, q * q)))[
+            1:
+        ]
         rules = sum_rules(x, values.transpose(0, 2, 1), lhapdf_set.pids)
         found[q] = {name: v.tolist() for name, v in rules.items()}
         np.testing.assert_allclose(rules["momentum"], 1.0, atol=2e-3)
@@ -186,12 +221,17 @@ def test_sum_rules_hold_on_the_evolved_grids_at_three_scales(evolved, pdfflow_se
         np.testing.assert_allclose(rules["sv"], 0.0, atol=1e-3)
     record_property("sum_rules", found)
     for q, rules in found.items():
-        print(f"Q = {q:g} GeV: " + ", ".join(f"{k} {np.mean(v):.6f} ± {np.std(v):.1e}" for k, v in rules.items()))
+        print(
+            f"Q = {q:g} GeV: "
+            + ", ".join(f"{k} {np.mean(v):.6f} ± {np.std(v):.1e}" for k, v in rules.items())
+        )
     summary = read_json(fit_dir / "lhapdf" / "evolution.json")
     assert [row["q"] for row in summary["sum_rules"]] == [1.65, 10.0, 100.0]
 
 
-def test_a_second_evolve_reads_the_operator_from_the_cache_and_writes_the_same_bytes(evolved, fit, cache, tmp_path, capsys):
+def test_a_second_evolve_reads_the_operator_from_the_cache_and_writes_the_same_bytes(
+    evolved, fit, cache, tmp_path, capsys
+):
     fit_dir, _, _ = fit
     before = {p.name: p.read_bytes() for p in evolved.iterdir()}
     copy = tmp_path / FIT
@@ -201,7 +241,9 @@ def test_a_second_evolve_reads_the_operator_from_the_cache_and_writes_the_same_b
     assert "from the cache" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in (copy / "lhapdf" / FIT).iterdir()} == before
     assert read_json(copy / "lhapdf" / "evolution.timing.json")["operator_computed"] is False
-    assert (copy / "lhapdf" / "evolution.json").read_bytes() == (fit_dir / "lhapdf" / "evolution.json").read_bytes()
+    assert (copy / "lhapdf" / "evolution.json").read_bytes() == (
+        fit_dir / "lhapdf" / "evolution.json"
+    ).read_bytes()
 
 
 def test_report_and_compare_draw_the_evolved_set(evolved, fit, tmp_path):

@@ -8,7 +8,12 @@ import pytest
 from replifold.errors import RuncardError, UserError
 from replifold.evolution.grids import MIN_BLOCK_KNOTS, export_xgrid, q_blocks, thresholds
 from replifold.evolution.operator import FITTED_PIDS, operator_request, xf_operator
-from replifold.evolution.settings import CLOSURE_THEORY_ID, EvolutionSettings, XGridSettings, fit_theory
+from replifold.evolution.settings import (
+    CLOSURE_THEORY_ID,
+    EvolutionSettings,
+    XGridSettings,
+    fit_theory,
+)
 from replifold.evolution.sum_rules import sum_rules
 from replifold.problem import FLAVOURS
 from replifold.runcard import expand_runcard
@@ -22,7 +27,13 @@ def test_the_closure_problem_evolves_with_the_documented_default_theory(quick_ru
     card = fit_theory(expand_runcard(quick_runcard))
     assert card.id == CLOSURE_THEORY_ID == 40_000_001 and card.overrides == ()
     # the values the schema's evolution description states
-    assert (card["PTO"], card["ModEv"], card["Q0"], card["nf0"], card["IC"]) == (1, "TRN", 1.65, 4, 1)
+    assert (card["PTO"], card["ModEv"], card["Q0"], card["nf0"], card["IC"]) == (
+        1,
+        "TRN",
+        1.65,
+        4,
+        1,
+    )
     assert (card["mc"], card["mb"], card["mt"], card["HQ"]) == (1.51, 4.92, 172.5, "POLE")
     assert (card["alphas"], card["Qref"], card["MaxNfPdf"]) == (0.118, 91.2, 5)
 
@@ -31,10 +42,22 @@ def test_closure_theory_overrides_and_the_theory_of_other_problems(quick_runcard
     quick_runcard["evolution"] = {"closure_theory": {"id": CLOSURE_THEORY_ID, "PTO": 0}}
     runcard = expand_runcard(quick_runcard)
     assert fit_theory(runcard)["PTO"] == 0
-    bad = {**runcard, "evolution": {**runcard["evolution"], "closure_theory": {"id": CLOSURE_THEORY_ID, "PT0": 1}}}
+    bad = {
+        **runcard,
+        "evolution": {
+            **runcard["evolution"],
+            "closure_theory": {"id": CLOSURE_THEORY_ID, "PT0": 1},
+        },
+    }
     with pytest.raises(RuncardError, match="evolution.closure_theory.PT0"):
         fit_theory(bad)
-    scaled = {**runcard, "evolution": {**runcard["evolution"], "closure_theory": {"id": CLOSURE_THEORY_ID, "XIF": 2.0, "ModSV": "expanded"}}}
+    scaled = {
+        **runcard,
+        "evolution": {
+            **runcard["evolution"],
+            "closure_theory": {"id": CLOSURE_THEORY_ID, "XIF": 2.0, "ModSV": "expanded"},
+        },
+    }
     with pytest.raises(UserError, match="XIF = 2.0"):
         fit_theory(scaled)
     dis = {**runcard, "problem": "dis", "theory": {"id": CLOSURE_THEORY_ID, "PTO": 2}}
@@ -66,7 +89,11 @@ def test_q_blocks_split_at_the_thresholds_of_the_theory():
     card = load_theory_card(CLOSURE_THEORY_ID)
     blocks = q_blocks(card, SETTINGS)
     assert [b.nf for b in blocks] == [4, 5]  # Q0 = 1.65 GeV is above mc; no top (MaxNfPdf = 5)
-    assert blocks[0].q[0] == 1.65 and blocks[0].q[-1] == blocks[1].q[0] == 4.92 and blocks[-1].q[-1] == 1.0e5
+    assert (
+        blocks[0].q[0] == 1.65
+        and blocks[0].q[-1] == blocks[1].q[0] == 4.92
+        and blocks[-1].q[-1] == 1.0e5
+    )
     assert all(b.q.size >= MIN_BLOCK_KNOTS and np.all(np.diff(b.q) > 0) for b in blocks)
     assert sum(b.q.size for b in blocks) == SETTINGS.q_points + len(blocks) - 1
     with_top = q_blocks(load_theory_card(CLOSURE_THEORY_ID, {"MaxNfPdf": 6}), SETTINGS)
@@ -85,9 +112,16 @@ def test_operator_cache_key_follows_what_the_operator_depends_on():
     assert key.digest != operator_request(card, x[1:], blocks, 4).key().digest
     assert key.digest != operator_request(card, x, blocks[:1], 4).key().digest
     assert key.digest != operator_request(card, x, blocks, 3).key().digest
-    assert key.digest != operator_request(load_theory_card(CLOSURE_THEORY_ID, {"alphas": 0.119}), x, blocks, 4).key().digest
+    assert (
+        key.digest
+        != operator_request(load_theory_card(CLOSURE_THEORY_ID, {"alphas": 0.119}), x, blocks, 4)
+        .key()
+        .digest
+    )
     request = operator_request(card, x, blocks, 4)
-    assert request.targets.count((4.92, 4)) == request.targets.count((4.92, 5)) == 1  # the threshold on both sides
+    assert (
+        request.targets.count((4.92, 4)) == request.targets.count((4.92, 5)) == 1
+    )  # the threshold on both sides
 
 
 def test_xf_operator_maps_fitted_flavours_to_set_flavours():
@@ -114,5 +148,7 @@ def test_sum_rules_of_the_closure_truth():
     rows = [FLAVOURS.index(f) for f in ("u", "ubar", "d", "dbar", "s", "sbar", "c", "c", "g")]
     rules = sum_rules(x, xf[rows], pids)
     assert rules["momentum"] == pytest.approx(1.0, abs=1e-4)
-    assert rules["uv"] == pytest.approx(2.0, abs=2e-4) and rules["dv"] == pytest.approx(1.0, abs=2e-4)
+    assert rules["uv"] == pytest.approx(2.0, abs=2e-4) and rules["dv"] == pytest.approx(
+        1.0, abs=2e-4
+    )
     assert rules["sv"] == pytest.approx(0.0, abs=1e-12)

@@ -21,7 +21,9 @@ HAVE_TENSORBOARD = importlib.util.find_spec("tensorboard") is not None
 
 
 def replifold(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "replifold.cli", *map(str, args)], capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "replifold.cli", *map(str, args)], capture_output=True, text=True
+    )
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +43,21 @@ def two_runs(fit_dir):
     for run in ("a", "b"):
         batch, split = fit_dir / run / "batch", fit_dir / run / "replicas"
         # the second run also writes TensorBoard logs: they must not change a reproducible byte
-        tensorboard = ["--tensorboard", fit_dir / run / "tensorboard"] if run == "b" and HAVE_TENSORBOARD else []
-        done = replifold("fit", fit_dir / "runcard.yml", fit_dir / "data", "--replicas", "2-4", *tensorboard, "-o", batch)
+        tensorboard = (
+            ["--tensorboard", fit_dir / run / "tensorboard"]
+            if run == "b" and HAVE_TENSORBOARD
+            else []
+        )
+        done = replifold(
+            "fit",
+            fit_dir / "runcard.yml",
+            fit_dir / "data",
+            "--replicas",
+            "2-4",
+            *tensorboard,
+            "-o",
+            batch,
+        )
         assert done.returncode == 0, done.stderr
         done = replifold("split", batch, "-o", split)
         assert done.returncode == 0, done.stderr
@@ -79,16 +94,30 @@ def test_split_replica_reloads_into_a_single_replica_model(two_runs):
         predicted = compiled_xf(single)[0]
         assert np.max(np.abs(predicted - xf[index])) < 1e-6
         grid = np.load(split / f"replica_{replica}" / "grid.npz")
-        assert grid["xf"].shape == (8, grid["xgrid"].size) and list(grid["flavours"])[:2] == ["u", "ubar"]
+        assert grid["xf"].shape == (8, grid["xgrid"].size) and list(grid["flavours"])[:2] == [
+            "u",
+            "ubar",
+        ]
         assert np.max(np.abs(grid["xf"] - xf[index])) < 1e-6
         fit = read_json(split / f"replica_{replica}" / "fit.json")
         assert fit["replica"] == replica and fit["positivity"] in ("POS_PASS", "POS_VETO")
-        assert {"chi2_tr", "chi2_vl", "chi2_exp", "chi2_exp_total", "best_epoch", "stop_reason", "seeds"} <= set(fit)
-        assert len(fit["arc_lengths"]) == 5 and len(fit["integrability"]) == 5  # what postfit vetoes on
+        assert {
+            "chi2_tr",
+            "chi2_vl",
+            "chi2_exp",
+            "chi2_exp_total",
+            "best_epoch",
+            "stop_reason",
+            "seeds",
+        } <= set(fit)
+        assert (
+            len(fit["arc_lengths"]) == 5 and len(fit["integrability"]) == 5
+        )  # what postfit vetoes on
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"), [("1-8", list(range(1, 9))), ("3,7", [3, 7]), ("1-4,9", [1, 2, 3, 4, 9]), (" 5 ", [5])]
+    ("text", "expected"),
+    [("1-8", list(range(1, 9))), ("3,7", [3, 7]), ("1-4,9", [1, 2, 3, 4, 9]), (" 5 ", [5])],
 )
 def test_replica_ranges(text, expected):
     assert parse_replicas(text) == expected
@@ -123,18 +152,32 @@ def test_history_is_saved_with_the_batch_and_tensorboard_gets_it_per_replica(two
     result = read_json(batch / "result.json")
     last = max(r["last_epoch"] for r in result["replicas"])
     assert history.epochs[-1] <= last < history.epochs[-1] + history.stride
-    assert set(history.values) == set(QUANTITIES) and history.values["chi2_tr"].shape == (len(history.epochs), 3)
+    assert set(history.values) == set(QUANTITIES) and history.values["chi2_tr"].shape == (
+        len(history.epochs),
+        3,
+    )
     if not HAVE_TENSORBOARD:
         pytest.skip("tensorboard is not installed (TensorFlow 2.20+ no longer installs it)")
     for replica in replicas:
-        events = list((fit_dir / "b" / "tensorboard" / f"replica_{replica}").glob("events.out.tfevents.*"))
+        events = list(
+            (fit_dir / "b" / "tensorboard" / f"replica_{replica}").glob("events.out.tfevents.*")
+        )
         assert len(events) == 1 and events[0].stat().st_size > 0
 
 
 @pytest.mark.skipif(HAVE_TENSORBOARD, reason="tensorboard is installed")
 def test_tensorboard_without_the_package_is_refused_before_training(fit_dir, tmp_path):
-    done = replifold("fit", fit_dir / "runcard.yml", fit_dir / "data", "--replicas", "2-4",
-                     "--tensorboard", tmp_path / "tb", "-o", tmp_path / "batch")
+    done = replifold(
+        "fit",
+        fit_dir / "runcard.yml",
+        fit_dir / "data",
+        "--replicas",
+        "2-4",
+        "--tensorboard",
+        tmp_path / "tb",
+        "-o",
+        tmp_path / "batch",
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "needs the tensorboard package" in done.stderr and "tensorboard: false" in done.stderr
     assert not (tmp_path / "batch").exists()

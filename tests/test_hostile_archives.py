@@ -12,17 +12,19 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from test_archive import finished_fit
 
 from replifold.archive.build import build_archive
 from replifold.cli import main
 from replifold.io import sha256_file
 from replifold.tarballs import UnsafeArchive, read_tarball, tarball_bytes, write_tree
-from test_archive import finished_fit
 
 ROOT = "closure-quick"
 
 
-def _member(name: str, kind: bytes = tarfile.REGTYPE, data: bytes = b"x", link: str = "") -> tuple[tarfile.TarInfo, bytes]:
+def _member(
+    name: str, kind: bytes = tarfile.REGTYPE, data: bytes = b"x", link: str = ""
+) -> tuple[tarfile.TarInfo, bytes]:
     info = tarfile.TarInfo(name)
     info.type = kind
     info.size = len(data) if kind == tarfile.REGTYPE else 0
@@ -41,7 +43,13 @@ LEGIT = [(f"{ROOT}/MANIFEST.sha256", tarfile.REGTYPE), (f"{ROOT}/runcard.yml", t
 # (case id, hostile member name, member type, link target, what the refusal must say)
 HOSTILE = [
     ("dotdot", f"{ROOT}/../../x", tarfile.REGTYPE, "", "'..'"),
-    ("dotdot-pth", f"{ROOT}/../../lib/python3.11/site-packages/evil.pth", tarfile.REGTYPE, "", "'..'"),
+    (
+        "dotdot-pth",
+        f"{ROOT}/../../lib/python3.11/site-packages/evil.pth",
+        tarfile.REGTYPE,
+        "",
+        "'..'",
+    ),
     ("absolute", "/tmp/replifold-evil", tarfile.REGTYPE, "", "absolute path"),
     ("backslash", f"{ROOT}\\..\\x", tarfile.REGTYPE, "", "backslash"),
     ("dot-component", f"{ROOT}/./runcard.yml", tarfile.REGTYPE, "", "'.'"),
@@ -54,11 +62,19 @@ HOSTILE = [
     ("fifo", f"{ROOT}/pipe", tarfile.FIFOTYPE, "", "FIFO"),
     ("duplicate", f"{ROOT}/runcard.yml", tarfile.REGTYPE, "", "appears twice"),
     ("outside-root", "stray.json", tarfile.REGTYPE, "", "outside the archive's top-level folder"),
-    ("second-root", "other-fit/x.json", tarfile.REGTYPE, "", "outside the archive's top-level folder 'closure-quick'"),
+    (
+        "second-root",
+        "other-fit/x.json",
+        tarfile.REGTYPE,
+        "",
+        "outside the archive's top-level folder 'closure-quick'",
+    ),
 ]
 
 
-@pytest.mark.parametrize("case, name, kind, link, message", HOSTILE, ids=[case[0] for case in HOSTILE])
+@pytest.mark.parametrize(
+    "case, name, kind, link, message", HOSTILE, ids=[case[0] for case in HOSTILE]
+)
 def test_verify_refuses_hostile_members_by_name(tmp_path, capsys, case, name, kind, link, message):
     members = [_member(n, k) for n, k in LEGIT] + [_member(name, kind, link=link)]
     archive = _archive(tmp_path / "evil.tar.gz", members)
@@ -85,7 +101,10 @@ def test_the_top_level_folder_must_be_a_fit_name(tmp_path, root):
         (lambda good: good[: len(good) // 2], "truncated or corrupt"),
         (lambda good: good[:20], "truncated or corrupt|not a readable"),
         (lambda good: b"not gzip at all", "not a readable .tar.gz"),
-        (lambda good: gzip.compress(b"not a tar file" * 100), "not a readable .tar.gz|truncated or corrupt"),
+        (
+            lambda good: gzip.compress(b"not a tar file" * 100),
+            "not a readable .tar.gz|truncated or corrupt",
+        ),
         (lambda good: b"", "not a readable .tar.gz|truncated or corrupt"),
     ],
     ids=["half", "header-only", "not-gzip", "gzip-not-tar", "empty"],
@@ -111,7 +130,9 @@ def test_an_archive_over_the_size_limit_is_refused_from_its_headers(tmp_path, mo
 
 
 def test_every_problem_of_an_archive_is_listed(tmp_path):
-    members = [_member(name, kind, link=link) for _, name, kind, link, _ in HOSTILE[:8]] + [_member(f"{ROOT}/ok")]
+    members = [_member(name, kind, link=link) for _, name, kind, link, _ in HOSTILE[:8]] + [
+        _member(f"{ROOT}/ok")
+    ]
     with pytest.raises(UnsafeArchive) as refused:
         read_tarball(_archive(tmp_path / "many.tar.gz", members))
     assert len(refused.value.problems) == 8
@@ -122,12 +143,17 @@ def test_write_tree_writes_only_the_validated_files_and_never_twice(tmp_path):
     archive.write_bytes(tarball_bytes([(f"{ROOT}/a/b.json", b"{}"), (f"{ROOT}/c", b"1")]))
     root = write_tree(read_tarball(archive), tmp_path / "out")
     assert root == (tmp_path / "out" / ROOT).resolve()
-    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) == ["a/b.json", "c"]
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) == [
+        "a/b.json",
+        "c",
+    ]
     with pytest.raises(FileExistsError):
         write_tree(read_tarball(archive), tmp_path / "out")
 
 
-def test_expected_sha256_and_the_sibling_manifest_catch_a_rewritten_archive(tmp_path, quick_runcard, capsys):
+def test_expected_sha256_and_the_sibling_manifest_catch_a_rewritten_archive(
+    tmp_path, quick_runcard, capsys
+):
     fit_dir, runcard = finished_fit(tmp_path / "fit", quick_runcard)
     outputs = build_archive(fit_dir, runcard, tmp_path / "out")
     assert main(["verify", str(outputs.tarball), "--expect-sha256", outputs.sha256]) == 0

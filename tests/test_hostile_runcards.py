@@ -36,7 +36,9 @@ def _setup(card: Path, outdir: Path, capsys) -> tuple[int, str]:
         (("kfold", "threshold"), "-.inf"),
     ],
 )
-def test_non_finite_numbers_are_refused_with_their_key(quick_runcard, write_runcard, tmp_path, capsys, path, value):
+def test_non_finite_numbers_are_refused_with_their_key(
+    quick_runcard, write_runcard, tmp_path, capsys, path, value
+):
     node = quick_runcard
     for key in path[:-1]:
         node = node[key]
@@ -109,7 +111,9 @@ def test_long_values_are_cut_in_messages(quick_runcard, write_runcard, tmp_path,
     assert status == 2 and len(err) < 2000
 
 
-@pytest.mark.parametrize("name", ["..", ".hidden", "q$(touch PWNED)", "my fit", "semi;colon", "-dash", "a" * 101])
+@pytest.mark.parametrize(
+    "name", ["..", ".hidden", "q$(touch PWNED)", "my fit", "semi;colon", "-dash", "a" * 101]
+)
 def test_fit_names_must_be_safe(quick_runcard, tmp_path, capsys, name, monkeypatch):
     monkeypatch.chdir(tmp_path)
     card = tmp_path / f"{name}.yml"
@@ -159,7 +163,9 @@ def _consistent(outdir: Path) -> None:
 
 
 @pytest.mark.parametrize("delay", [0.3, 1.0, 1.8, 2.6])
-def test_a_setup_killed_at_any_moment_leaves_a_consistent_folder(quick_runcard, write_runcard, tmp_path, capsys, delay):
+def test_a_setup_killed_at_any_moment_leaves_a_consistent_folder(
+    quick_runcard, write_runcard, tmp_path, capsys, delay
+):
     """SIGKILL at ``delay`` seconds (import, expansion, data generation or the final writes)."""
     quick_runcard["replicas"] = quick_runcard["replicas_per_job"] = 100
     card = write_runcard(quick_runcard)
@@ -183,6 +189,16 @@ def test_fit_on_half_written_data_is_a_clear_error(quick_runcard, write_runcard,
     outdir = tmp_path / "fit"
     assert _setup(write_runcard(quick_runcard), outdir, capsys)[0] == 0
     (outdir / "data" / "covmat.npz").unlink()
-    status = main(["fit", str(outdir / "runcard.yml"), str(outdir / "data"), "--replicas", "1-2", "-o", str(tmp_path / "b")])
+    status = main(
+        [
+            "fit",
+            str(outdir / "runcard.yml"),
+            str(outdir / "data"),
+            "--replicas",
+            "1-2",
+            "-o",
+            str(tmp_path / "b"),
+        ]
+    )
     err = capsys.readouterr().err
     assert status == 2 and "incomplete or damaged" in err and "Traceback" not in err

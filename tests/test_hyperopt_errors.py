@@ -41,16 +41,37 @@ def _fails(argv: list[str], capsys, *fragments: str) -> None:
 
 
 def test_suggest_rejects_unknown_rounds_and_missing_history(fit, capsys):
-    _fails(["suggest", str(fit), "--round", "2"], capsys, "round 2 does not exist", "hyperopt.rounds", "0 to 1")
+    _fails(
+        ["suggest", str(fit), "--round", "2"],
+        capsys,
+        "round 2 does not exist",
+        "hyperopt.rounds",
+        "0 to 1",
+    )
     _fails(["suggest", str(fit), "--round", "-1"], capsys, "round -1 does not exist")
     missing = ("missing input files", "trial0/hyperloss.json", "replifold reduce")
     _fails(["suggest", str(fit), "--round", "1"], capsys, *missing)
 
 
 def test_train_fold_rejects_unknown_trials_folds_and_unsuggested_trials(fit, capsys):
-    _fails(["train-fold", str(fit), "--trial", "4", "--fold", "0"], capsys, "trial 4 does not exist", "0 to 3")
-    _fails(["train-fold", str(fit), "--trial", "0", "--fold", "2"], capsys, "fold 2 does not exist", "kfold.partitions")
-    _fails(["train-fold", str(fit), "--trial", "2", "--fold", "0"], capsys, "round1.json", "replifold suggest")
+    _fails(
+        ["train-fold", str(fit), "--trial", "4", "--fold", "0"],
+        capsys,
+        "trial 4 does not exist",
+        "0 to 3",
+    )
+    _fails(
+        ["train-fold", str(fit), "--trial", "0", "--fold", "2"],
+        capsys,
+        "fold 2 does not exist",
+        "kfold.partitions",
+    )
+    _fails(
+        ["train-fold", str(fit), "--trial", "2", "--fold", "0"],
+        capsys,
+        "round1.json",
+        "replifold suggest",
+    )
 
 
 def test_reduce_and_collect_need_their_inputs(fit, capsys):
@@ -70,7 +91,9 @@ def test_round_file_that_does_not_fit_the_runcard_is_rejected(fit, capsys):
     path = fit / "hyperopt" / "round0.json"
     original = path.read_text(encoding="utf-8")
     try:
-        path.write_text(original.replace('"optimizer_name": "', '"optimizer_name": "X'), encoding="utf-8")
+        path.write_text(
+            original.replace('"optimizer_name": "', '"optimizer_name": "X'), encoding="utf-8"
+        )
         argv = ["train-fold", str(fit), "--trial", "0", "--fold", "0"]
         _fails(argv, capsys, "does not fit this runcard's search space")
     finally:

@@ -27,7 +27,9 @@ def test_metrics_by_hand():
     # C_pdf (ddof 1) = [[2, -2], [-2, 2]]; C + C_pdf = [[3, -2], [-2, 6]], inverse [[6, 2], [2, 3]] / 14
     assert metrics.chi2p == pytest.approx((3 / 14) / 2, rel=1e-12)
     # (C + C_pdf) / (D D^T) = [[3, -1], [-1, 1.5]], determinant 3.5
-    assert metrics.logp == pytest.approx((2 * math.log(2 * math.pi) + math.log(3.5) + 3 / 14) / 4, rel=1e-12)
+    assert metrics.logp == pytest.approx(
+        (2 * math.log(2 * math.pi) + math.log(3.5) + 3 / 14) / 4, rel=1e-12
+    )
     # chi2 of the replicas 1 and 2 (mean 1.5), of the mean 0.25: phi = sqrt(1.25 / 2)
     assert metrics.phi == pytest.approx(math.sqrt(0.625), rel=1e-12)
 
@@ -40,7 +42,11 @@ def test_a_single_replica_has_no_pdf_covariance_and_no_spread():
 
 def test_best_replicas_by_validation():
     assert best_by_validation(np.array([3.0, 1.0, 2.0, 1.0]), 0.5).tolist() == [1, 3]
-    assert best_by_validation(np.array([3.0, 1.0, 2.0]), 0.85).tolist() == [1, 2, 0]  # ceil(2.55) = 3
+    assert best_by_validation(np.array([3.0, 1.0, 2.0]), 0.85).tolist() == [
+        1,
+        2,
+        0,
+    ]  # ceil(2.55) = 3
     assert best_by_validation(np.array([3.0, 1.0]), None).tolist() == [0, 1]
 
 
@@ -51,17 +57,36 @@ def test_proportion_chi2_by_hand():
     # best 2 held-out: 3, 3.5 -> 3.25, so 1.25 is added
     assert proportion_chi2(validation, np.array([5.0, 3.0, 4.0, 3.5]), 0.5, "average") == 2.75
     # p = 0.75 keeps 3 by validation (1, 2, 3 -> worst 3) and ceil(0.25 * 4) = 1 held-out (3.0)
-    assert proportion_chi2(validation, np.array([5.0, 3.0, 4.0, 3.5]), 0.75, "best_worst") == 3.0 + 1.0
+    assert (
+        proportion_chi2(validation, np.array([5.0, 3.0, 4.0, 3.5]), 0.75, "best_worst") == 3.0 + 1.0
+    )
 
 
 def _kfold(loss_type, proportion=None, penalties=(), in_loss=False):
-    return KfoldSettings(loss_type, "average", "average", in_loss, parse_penalties(list(penalties)), 50.0, (("A",), ("B",)), proportion)
+    return KfoldSettings(
+        loss_type,
+        "average",
+        "average",
+        in_loss,
+        parse_penalties(list(penalties)),
+        50.0,
+        (("A",), ("B",)),
+        proportion,
+    )
 
 
 def _fold(fold, phi, losses=(1.0, 2.0), vl=(1.0, 1.0), tr=(0.5, 0.5)):
     return FoldResult(
-        trial=0, fold=fold, held_out=("A",), ndata=2, status="ok", reason=None, epochs=1000, patience=100,
-        metrics=HyperoptMetrics(chi2p=1.0, logp=2.0, phi=phi, chi2exp=1.0), metric_replicas=(1, 2),
+        trial=0,
+        fold=fold,
+        held_out=("A",),
+        ndata=2,
+        status="ok",
+        reason=None,
+        epochs=1000,
+        patience=100,
+        metrics=HyperoptMetrics(chi2p=1.0, logp=2.0, phi=phi, chi2exp=1.0),
+        metric_replicas=(1, 2),
         replicas=tuple(
             ReplicaFoldResult(i + 1, loss, t, v, 900, 999, "patience", "POS_PASS")
             for i, (loss, v, t) in enumerate(zip(losses, vl, tr, strict=True))
@@ -88,9 +113,13 @@ def test_chi2_with_a_proportion_is_n3fits_and_without_it_is_replifolds_default()
 
 def test_without_validation_points_the_patience_penalty_uses_the_training_chi2():
     fold = _fold(0, 0.5, vl=(float("nan"), 2.0), tr=(0.7, 0.5))
-    penalties = fold_loss(fold, _kfold("chi2", penalties=[{"name": "patience", "alpha": 1e-4}], in_loss=True)).penalties
+    penalties = fold_loss(
+        fold, _kfold("chi2", penalties=[{"name": "patience", "alpha": 1e-4}], in_loss=True)
+    ).penalties
     distance = abs(1000 - 100 - 900)
-    np.testing.assert_allclose(penalties["patience"], np.array([0.7, 2.0]) * math.exp(1e-4 * distance), rtol=1e-12)
+    np.testing.assert_allclose(
+        penalties["patience"], np.array([0.7, 2.0]) * math.exp(1e-4 * distance), rtol=1e-12
+    )
 
 
 def test_phi2_needs_two_replicas(quick_runcard):
@@ -116,4 +145,7 @@ def test_phi2_refuses_penalties_in_the_loss(quick_runcard):
 def test_kfold_threshold_defaults_to_n3fits_50(quick_runcard):
     del quick_runcard["kfold"]["threshold"]
     assert expand_runcard(quick_runcard)["kfold"]["threshold"] == 50.0
-    assert KfoldSettings.from_runcard({"kfold": {"partitions": [{"datasets": ["A"]}]}}).threshold == 50.0
+    assert (
+        KfoldSettings.from_runcard({"kfold": {"partitions": [{"datasets": ["A"]}]}}).threshold
+        == 50.0
+    )

@@ -28,7 +28,9 @@ from replifold.hyperopt.statistics import STATISTICS
 from replifold.io import dumps_json
 
 
-@pytest.mark.parametrize(("name", "expected"), [("average", 2.0), ("best_worst", 3.0), ("std", 0.816496580927726)])
+@pytest.mark.parametrize(
+    ("name", "expected"), [("average", 2.0), ("best_worst", 3.0), ("std", 0.816496580927726)]
+)
 def test_statistics_reference_values(name, expected):
     assert STATISTICS[name](np.array([1.0, 2.0, 3.0])) == pytest.approx(expected, abs=1e-12)
 
@@ -72,18 +74,28 @@ def test_integrability_is_zero_below_threshold_and_exponential_above():
 
 
 def test_penalty_settings_from_runcard_entries():
-    sat, pat, integ = parse_penalties(["saturation", {"name": "patience", "alpha": 2e-4}, {"name": "integrability"}])
+    sat, pat, integ = parse_penalties(
+        ["saturation", {"name": "patience", "alpha": 2e-4}, {"name": "integrability"}]
+    )
     assert (sat.n, sat.min_x, sat.max_x) == (100, 1e-6, 1e-4)
     assert pat.alpha == 2e-4
     assert integ == Integrability()
-    assert Saturation(n=3, min_x=1e-3, max_x=1e-1).probe().x == pytest.approx((1e-3, 1e-2, 1e-1), rel=1e-12)
+    assert Saturation(n=3, min_x=1e-3, max_x=1e-1).probe().x == pytest.approx(
+        (1e-3, 1e-2, 1e-1), rel=1e-12
+    )
     with pytest.raises(RuncardError, match="kfold.penalties\\[0\\].alfa"):
         parse_penalties([{"name": "patience", "alfa": 1.0}])
     with pytest.raises(RuncardError, match="did you mean: 'saturation'"):
         parse_penalties(["saturaton"])
 
 
-def _kfold(loss_type="chi2", replica_statistic="average", fold_statistic="average", in_loss=True, threshold=10.0):
+def _kfold(
+    loss_type="chi2",
+    replica_statistic="average",
+    fold_statistic="average",
+    in_loss=True,
+    threshold=10.0,
+):
     return KfoldSettings(
         loss_type=loss_type,
         replica_statistic=replica_statistic,
@@ -112,12 +124,27 @@ def _fold(fold: int, losses, best_epochs, vl, integ_xf, phi=0.5, status="ok") ->
             ReplicaFoldResult(i + 1, loss, 1.0, v, e, e + 100, "patience", "POS_PASS")
             for i, (loss, e, v) in enumerate(zip(losses, best_epochs, vl))
         ),
-        pdf_samples={"integrability": PdfSample(probe, np.repeat(np.asarray(integ_xf)[:, :, None] / 3, 3, axis=2))},
+        pdf_samples={
+            "integrability": PdfSample(
+                probe, np.repeat(np.asarray(integ_xf)[:, :, None] / 3, 3, axis=2)
+            )
+        },
     )
 
 
-FOLD0 = dict(losses=[1.0, 3.0], best_epochs=[900, 800], vl=[1.5, 2.0], integ_xf=[[0.1] * 5, [0.1, 0.1, 0.1, 0.1, 1.0]])
-FOLD1 = dict(losses=[2.0, 2.0], best_epochs=[900, 900], vl=[1.0, 1.0], integ_xf=[[0.1] * 5, [0.1] * 5], phi=0.25)
+FOLD0 = dict(
+    losses=[1.0, 3.0],
+    best_epochs=[900, 800],
+    vl=[1.5, 2.0],
+    integ_xf=[[0.1] * 5, [0.1, 0.1, 0.1, 0.1, 1.0]],
+)
+FOLD1 = dict(
+    losses=[2.0, 2.0],
+    best_epochs=[900, 900],
+    vl=[1.0, 1.0],
+    integ_xf=[[0.1] * 5, [0.1] * 5],
+    phi=0.25,
+)
 
 
 def test_fold_loss_adds_penalties_per_replica_then_reduces_over_replicas():
@@ -136,7 +163,9 @@ def test_fold_loss_adds_penalties_per_replica_then_reduces_over_replicas():
 
 def test_metric_losses_add_each_penalty_averaged_over_replicas():
     loss = fold_loss(_fold(1, **FOLD1), _kfold(loss_type="logp"))
-    assert loss.loss == pytest.approx(2.5 + 1.0, rel=1e-12)  # patience = vl_loss at the ideal epoch, no integrability
+    assert loss.loss == pytest.approx(
+        2.5 + 1.0, rel=1e-12
+    )  # patience = vl_loss at the ideal epoch, no integrability
     assert fold_loss(_fold(1, **FOLD1), _kfold(loss_type="chi2p", in_loss=False)).loss == 1.5
 
 
@@ -166,7 +195,9 @@ def test_fold_result_json_round_trip_keeps_nan_as_null():
     data = result.to_json()
     back = FoldResult.from_json(json.loads(dumps_json(data)))
     assert math.isnan(back.replicas[0].loss) and back.replicas[1].loss == 3.0
-    np.testing.assert_array_equal(back.pdf_samples["integrability"].xf, result.pdf_samples["integrability"].xf)
+    np.testing.assert_array_equal(
+        back.pdf_samples["integrability"].xf, result.pdf_samples["integrability"].xf
+    )
     assert back.penalty_inputs().epochs == 1000 and isinstance(back.penalty_inputs(), PenaltyInputs)
 
 
@@ -183,4 +214,6 @@ def test_held_out_chi2_follows_its_definition():
         residual = theory - problem.central[indices]
         return residual @ inverse @ residual / 3
 
-    np.testing.assert_allclose(held_out_chi2(problem, indices, predictions), [chi2(t) for t in predictions], rtol=1e-12)
+    np.testing.assert_allclose(
+        held_out_chi2(problem, indices, predictions), [chi2(t) for t in predictions], rtol=1e-12
+    )

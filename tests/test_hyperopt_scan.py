@@ -54,7 +54,9 @@ def scan(tmp_path_factory) -> Path:
         for trial in (2 * round_, 2 * round_ + 1):
             runcard.write_text(strict if trial == FAILING_TRIAL else expanded, encoding="utf-8")
             for fold in range(2):
-                assert main(["train-fold", str(fit), "--trial", str(trial), "--fold", str(fold)]) == 0
+                assert (
+                    main(["train-fold", str(fit), "--trial", str(trial), "--fold", str(fold)]) == 0
+                )
             runcard.write_text(expanded, encoding="utf-8")
             assert main(["reduce", str(fit), "--trial", str(trial)]) == 0
     assert main(["collect", str(fit)]) == 0
@@ -65,7 +67,10 @@ def test_fold_results_describe_every_replica(scan):
     result = read_json(scan / "hyperopt/trial0/fold1/result.json")
     assert result["status"] == "ok" and result["held_out"] == ["DIS_CC_NUB", "DY_W_Y"]
     problem = load_problem(scan / "data")
-    assert result["ndata"] == sum(problem.dataset(name).ndata for name in result["held_out"]) and result["metrics"]["phi"] > 0
+    assert (
+        result["ndata"] == sum(problem.dataset(name).ndata for name in result["held_out"])
+        and result["metrics"]["phi"] > 0
+    )
     assert result["metric_replicas"] == [1, 2]
     assert [r["replica"] for r in result["replicas"]] == [1, 2]
     for replica in result["replicas"]:
@@ -85,7 +90,9 @@ def test_scan_finishes_with_the_forced_divergence_as_a_failed_trial(scan):
     assert all(set(f["penalties"]) == {"saturation", "patience", "integrability"} for f in folds)
     best = read_json(scan / "hyperopt/best.json")
     assert best["loss"] == min(t["loss"] for t in tries if t["status"] == "ok")
-    assert read_json(scan / "hyperopt/round1.json")["algorithm"] == "random"  # one success < n_startup = 2
+    assert (
+        read_json(scan / "hyperopt/round1.json")["algorithm"] == "random"
+    )  # one success < n_startup = 2
 
 
 def test_tries_pkl_loads_with_plain_pickle(scan):

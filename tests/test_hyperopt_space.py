@@ -45,25 +45,43 @@ def test_samples_follow_n3fit_rules_and_round_trip_exactly(runcard):
         assert len(nodes) in scan["architecture"]["n_layers"] and nodes[-1] == 8
         assert all(10 <= n <= 30 and isinstance(n, int) for n in nodes[:-1])
         activations = params["activation_per_layer"]
-        assert len(activations) == len(nodes) and activations[-1] == "linear" and len(set(activations[:-1])) == 1
+        assert (
+            len(activations) == len(nodes)
+            and activations[-1] == "linear"
+            and len(set(activations[:-1])) == 1
+        )
         optimizer = params["optimizer"]
         assert optimizer["optimizer_name"] in ("Nadam", "Adam")
         assert 1e-3 <= optimizer["learning_rate"] <= 1e-2 and 1e-3 <= optimizer["clipnorm"] <= 1e-1
         stopping = scan["stopping"]
-        assert params["epochs"] in np.linspace(stopping["min_epochs"], stopping["max_epochs"], 6).round()
-        assert any(np.isclose(params["stopping_patience"], np.linspace(stopping["min_patience"], stopping["max_patience"], 6)))
+        assert (
+            params["epochs"]
+            in np.linspace(stopping["min_epochs"], stopping["max_epochs"], 6).round()
+        )
+        assert any(
+            np.isclose(
+                params["stopping_patience"],
+                np.linspace(stopping["min_patience"], stopping["max_patience"], 6),
+            )
+        )
         bounds = scan["positivity"]
-        assert bounds["min_multiplier"] <= params["positivity"]["multiplier"] <= bounds["max_multiplier"]
+        assert (
+            bounds["min_multiplier"]
+            <= params["positivity"]["multiplier"]
+            <= bounds["max_multiplier"]
+        )
         assert bounds["min_initial"] <= params["positivity"]["initial"] <= bounds["max_initial"]
         assert params["dropout"] == 0.0 and params["layer_type"] == "dense"
-        assert space.vals(params) == {label: [float(v[0])] if v else [] for label, v in vals.items()}
+        assert space.vals(params) == {
+            label: [float(v[0])] if v else [] for label, v in vals.items()
+        }
 
 
 def test_log_uniform_learning_rate_covers_decades_evenly(runcard):
     space = search_space(runcard)
     points = [{k: v[0] for k, v in vals.items() if v} for vals in _samples(space, 400)]
     rates = [space.readable(point)["optimizer"]["learning_rate"] for point in points]
-    below = np.mean(np.array(rates) < 10 ** -2.5)  # the middle of [1e-3, 1e-2] in log
+    below = np.mean(np.array(rates) < 10**-2.5)  # the middle of [1e-3, 1e-2] in log
     assert 0.4 < below < 0.6
 
 
@@ -72,7 +90,10 @@ def test_trial_params_make_a_valid_runcard(runcard):
     for vals in _samples(space, 5):
         params = space.readable({k: v[0] for k, v in vals.items() if v})
         parameters = apply_params(runcard["parameters"], params)
-        assert parameters["positivity"]["update_freq"] == runcard["parameters"]["positivity"]["update_freq"]
+        assert (
+            parameters["positivity"]["update_freq"]
+            == runcard["parameters"]["positivity"]["update_freq"]
+        )
         assert parameters["threshold_chi2"] == runcard["parameters"]["threshold_chi2"]
         expanded = expand_runcard({**runcard, "parameters": parameters})
         assert expanded["parameters"]["nodes_per_layer"] == params["nodes_per_layer"]
@@ -85,7 +106,11 @@ def test_params_outside_the_space_are_rejected(runcard):
         {**params, "epochs": 600},
         {**params, "optimizer": {**params["optimizer"], "optimizer_name": "SGD"}},
         {**params, "optimizer": {**params["optimizer"], "learning_rate": 0.5}},
-        {**params, "nodes_per_layer": [25, 20, 12, 8], "activation_per_layer": ["tanh"] * 3 + ["linear"]},
+        {
+            **params,
+            "nodes_per_layer": [25, 20, 12, 8],
+            "activation_per_layer": ["tanh"] * 3 + ["linear"],
+        },
         {**params, "nodes_per_layer": [40] * (len(params["nodes_per_layer"]) - 1) + [8]},
     ]
     for case in bad:
@@ -99,7 +124,9 @@ def test_sections_absent_from_hyperscan_config_keep_the_runcard_parameters(runca
     space = search_space(card)
     assert space.labels() == ("optimizer",)
     params = space.readable({"optimizer": 0})
-    assert params == {"optimizer": {"optimizer_name": "Adam", "learning_rate": 5e-3, "clipnorm": 1e-3}}
+    assert params == {
+        "optimizer": {"optimizer_name": "Adam", "learning_rate": 5e-3, "clipnorm": 1e-3}
+    }
 
 
 def test_stopping_grid_has_n3fit_steps():

@@ -39,7 +39,13 @@ def make_fit_dir(tmp: Path, **hyperopt) -> Path:
 
 def made_up_loss(params: dict, fold: int, replica: int) -> float:
     """Lower for larger learning rates and fewer epochs: something for TPE to find."""
-    return 1.0 + 1e-2 / params["optimizer"]["learning_rate"] + params["epochs"] / 1000 + 0.1 * fold + 0.01 * replica
+    return (
+        1.0
+        + 1e-2 / params["optimizer"]["learning_rate"]
+        + params["epochs"] / 1000
+        + 0.1 * fold
+        + 0.01 * replica
+    )
 
 
 def write_fold(ctx: ScanContext, trial: int, fold: int, failed: bool = False) -> None:
@@ -50,7 +56,9 @@ def write_fold(ctx: ScanContext, trial: int, fold: int, failed: bool = False) ->
         probe = penalty.probe()
         if probe is not None:
             slope = -np.log10(np.array(probe.x))
-            samples[penalty.name] = PdfSample(probe, np.tile(0.01 * slope, (len(replicas), len(probe.flavours), 1)))
+            samples[penalty.name] = PdfSample(
+                probe, np.tile(0.01 * slope, (len(replicas), len(probe.flavours), 1))
+            )
     result = FoldResult(
         trial=trial,
         fold=fold,
@@ -116,7 +124,9 @@ def _copy_shuffled(source: Path, target: Path) -> None:
         destination = target / path.relative_to(source)
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, destination)
-    shutil.copyfile(target / "hyperopt/trial0/fold0/result.json", target / "hyperopt/trial7/fold0/result.json")
+    shutil.copyfile(
+        target / "hyperopt/trial0/fold0/result.json", target / "hyperopt/trial7/fold0/result.json"
+    )
 
 
 def test_suggest_is_bitwise_deterministic_across_processes_and_file_order(scan, tmp_path):
@@ -134,9 +144,13 @@ def test_suggestions_follow_the_finished_results(scan, tmp_path):
     copy = tmp_path / "fit"
     shutil.copytree(scan, copy)
     hyperloss = read_json(copy / "hyperopt/trial0/hyperloss.json")
-    write_json(copy / "hyperopt/trial0/hyperloss.json", {**hyperloss, "loss": hyperloss["loss"] + 50.0})
+    write_json(
+        copy / "hyperopt/trial0/hyperloss.json", {**hyperloss, "loss": hyperloss["loss"] + 50.0}
+    )
     assert main(["suggest", str(copy), "--round", "1"]) == 0
-    assert (copy / "hyperopt/round1.json").read_bytes() != (scan / "hyperopt/round1.json").read_bytes()
+    assert (copy / "hyperopt/round1.json").read_bytes() != (
+        scan / "hyperopt/round1.json"
+    ).read_bytes()
 
 
 def test_tries_json_lists_every_trial_and_best_has_the_lowest_loss(scan):
@@ -144,11 +158,17 @@ def test_tries_json_lists_every_trial_and_best_has_the_lowest_loss(scan):
     assert [t["trial"] for t in tries] == list(range(9))
     assert [t["round"] for t in tries] == [0, 0, 0, 1, 1, 1, 2, 2, 2]
     failed = [t for t in tries if t["status"] == "fail"]
-    assert [t["trial"] for t in failed] == [1] and failed[0]["loss"] is None and "fold 1" in failed[0]["reason"]
+    assert (
+        [t["trial"] for t in failed] == [1]
+        and failed[0]["loss"] is None
+        and "fold 1" in failed[0]["reason"]
+    )
     ok = [t for t in tries if t["status"] == "ok"]
     best = read_json(scan / "hyperopt/best.json")
     assert best["loss"] == min(t["loss"] for t in ok)
-    suggested = read_json(scan / "hyperopt" / f"round{best['round']}.json")["trials"][best["trial"] % 3]
+    suggested = read_json(scan / "hyperopt" / f"round{best['round']}.json")["trials"][
+        best["trial"] % 3
+    ]
     assert best["params"] == tries[best["trial"]]["params"] == suggested["params"]
     assert all(len(t["fold_losses"]) == 2 for t in tries)
 
@@ -164,7 +184,15 @@ def test_tries_pkl_is_a_plain_hyperopt_trials_that_restarts(scan):
     assert trials.best_trial["result"]["status"] == STATUS_OK
     assert isinstance(trials.rstate, np.random.Generator)
     space = ScanContext.load(scan).space
-    fmin(lambda _: 1.0, space.expression(), tpe.suggest, 10, trials=trials, rstate=trials.rstate, show_progressbar=0)
+    fmin(
+        lambda _: 1.0,
+        space.expression(),
+        tpe.suggest,
+        10,
+        trials=trials,
+        rstate=trials.rstate,
+        show_progressbar=0,
+    )
     assert len(trials) == 10
 
 
@@ -175,7 +203,11 @@ def test_collect_rebuilds_the_same_bytes(scan, tmp_path):
     shutil.copytree(scan, copy)
     for name in names:
         (copy / "hyperopt" / name).unlink()
-    subprocess.run([sys.executable, "-m", "replifold.cli", "collect", str(copy)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "replifold.cli", "collect", str(copy)],
+        check=True,
+        capture_output=True,
+    )
     assert {name: (copy / "hyperopt" / name).read_bytes() for name in names} == before
 
 

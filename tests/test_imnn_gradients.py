@@ -42,10 +42,15 @@ def _gradients(card: dict, chunk: int, root, direct: bool = False):
 
 @pytest.mark.parametrize("mode", list(MODES), ids=list(MODES))
 def test_chunked_and_unchunked_gradients_agree(imnn_runcard, tmp_path, mode):
-    imnn_runcard["imnn"].update(MODES[mode], input={"source": "memory"},
-                                network={"nodes_per_layer": [16, 16], "activation_per_layer": ["elu", "tanh"]})
+    imnn_runcard["imnn"].update(
+        MODES[mode],
+        input={"source": "memory"},
+        network={"nodes_per_layer": [16, 16], "activation_per_layer": ["elu", "tanh"]},
+    )
     root = tmp_path / "sims"
-    chunks = (8, 24) if mode == "gradient" else (8, 24, 48)  # each divides every stream; the last is one batch
+    chunks = (
+        (8, 24) if mode == "gradient" else (8, 24, 48)
+    )  # each divides every stream; the last is one batch
     direct_loss, direct = _gradients(imnn_runcard, chunks[-1], root, direct=True)
     for chunk in chunks:
         loss, gradients = _gradients(imnn_runcard, chunk, root)
@@ -68,12 +73,21 @@ def test_fisher_statistics_match_numpy():
         fisher = dmu @ np.linalg.inv(covariance) @ dmu.T
         np.testing.assert_allclose(statistics["C"][r], covariance, rtol=1e-10)
         np.testing.assert_allclose(statistics["F"][r], fisher, rtol=1e-10)
-        np.testing.assert_allclose(statistics["lndetF"][r], np.log(np.linalg.det(fisher)), rtol=1e-10)
-        lambda2 = np.linalg.norm(covariance - np.eye(2)) + np.linalg.norm(np.linalg.inv(covariance) - np.eye(2))
+        np.testing.assert_allclose(
+            statistics["lndetF"][r], np.log(np.linalg.det(fisher)), rtol=1e-10
+        )
+        lambda2 = np.linalg.norm(covariance - np.eye(2)) + np.linalg.norm(
+            np.linalg.inv(covariance) - np.eye(2)
+        )
         np.testing.assert_allclose(statistics["Lambda2"][r], lambda2, rtol=1e-10)
-    loss, coupling = (np.asarray(v) for v in imnn_loss(fisher_statistics(summaries, derivatives), Regularisation(10.0, 2.0)))
+    loss, coupling = (
+        np.asarray(v)
+        for v in imnn_loss(fisher_statistics(summaries, derivatives), Regularisation(10.0, 2.0))
+    )
     lambda2 = statistics["Lambda2"]
-    np.testing.assert_allclose(coupling, 10.0 * lambda2 / (lambda2 + np.exp(-2.0 * lambda2)), rtol=1e-12)
+    np.testing.assert_allclose(
+        coupling, 10.0 * lambda2 / (lambda2 + np.exp(-2.0 * lambda2)), rtol=1e-12
+    )
     np.testing.assert_allclose(loss, -statistics["lndetF"] + coupling * lambda2, rtol=1e-12)
 
 

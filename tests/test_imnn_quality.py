@@ -40,14 +40,23 @@ def fits(tmp_path_factory, imnn_runcard_path):
         card.pop("hyperopt"), card.pop("hyperscan_config")
         # npy files and TFRecords are read on the first epoch and then kept in memory (Dataset.cache):
         # the readers are exercised, the test stays within minutes.
-        card["imnn"]["input"] = {"source": source, "record_size_mb": 0.2, "cache": source != "memory"}
+        card["imnn"]["input"] = {
+            "source": source,
+            "record_size_mb": 0.2,
+            "cache": source != "memory",
+        }
         expanded = expand_runcard(card)
         settings = ImnnSettings.from_runcard(expanded)
         root = tmp_path_factory.mktemp(source) / "simulations"
         with atomic_directory(root) as tmp:
             write_simulations(settings, list(fit_sets(settings)), tmp)
-        seeding.set_initial_state(seeding.job_seed(expanded["nnseed"], batch_first_replica=REPLICAS[0]))
-        out[source] = (settings, train_imnn_replicas(settings, expanded["nnseed"], REPLICAS, root, *fit_sets(settings)))
+        seeding.set_initial_state(
+            seeding.job_seed(expanded["nnseed"], batch_first_replica=REPLICAS[0])
+        )
+        out[source] = (
+            settings,
+            train_imnn_replicas(settings, expanded["nnseed"], REPLICAS, root, *fit_sets(settings)),
+        )
     return out
 
 
@@ -59,8 +68,10 @@ def test_every_replica_reaches_95_percent_of_the_analytic_fisher_information(fit
     assert analytic == pytest.approx(10**2 / 2)  # n^2 / (2 variance^3) at variance 1
     for result in fit.result.replicas:
         ratio = result.det_fisher_validation / analytic
-        print(f"{source} replica {result.replica}: validation det F {result.det_fisher_validation:.3f} "
-              f"({ratio:.1%} of {analytic:g}) at epoch {result.best_epoch}, training {result.det_fisher_training:.3f}")
+        print(
+            f"{source} replica {result.replica}: validation det F {result.det_fisher_validation:.3f} "
+            f"({ratio:.1%} of {analytic:g}) at epoch {result.best_epoch}, training {result.det_fisher_training:.3f}"
+        )
         assert ratio >= 0.95
         assert result.lambda2_validation < 0.5  # summaries' covariance close to the identity
 
@@ -71,9 +82,13 @@ def test_every_input_source_fits_the_same_bits(fits, source):
     _, memory = fits["memory"]
     # the same fit, trained from other files (their index's hash names them)
     assert mine.result.simulations_sha256 != memory.result.simulations_sha256
-    assert replace(mine.result, simulations_sha256="") == replace(memory.result, simulations_sha256="")
+    assert replace(mine.result, simulations_sha256="") == replace(
+        memory.result, simulations_sha256=""
+    )
     for i in range(len(REPLICAS)):
-        for a, b in zip(mine.model.replica_weights(i), memory.model.replica_weights(i), strict=True):
+        for a, b in zip(
+            mine.model.replica_weights(i), memory.model.replica_weights(i), strict=True
+        ):
             np.testing.assert_array_equal(a, b)
     for key in memory.history:
         np.testing.assert_array_equal(mine.history[key], memory.history[key], err_msg=key)
@@ -86,6 +101,8 @@ def test_held_out_estimates_are_unbiased_within_fisher_errors(fits):
     _, fit = fits["memory"]
     theta = fit.statistics["held_out_theta"][0]  # (points, p)
     for r in range(len(REPLICAS)):
-        pulls = (fit.statistics["held_out_estimates"][r] - theta[:, None, :]) / fit.statistics["fisher_errors"][r]
+        pulls = (fit.statistics["held_out_estimates"][r] - theta[:, None, :]) / fit.statistics[
+            "fisher_errors"
+        ][r]
         assert np.all(np.isfinite(pulls))
         assert np.sqrt(np.mean(pulls**2)) < 2.5  # about 1 for Gaussian estimates near theta_fid

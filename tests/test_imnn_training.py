@@ -22,7 +22,12 @@ BATCH = [1, 2, 3]
 
 def _card(imnn_runcard: dict, source: str) -> dict:
     imnn_runcard["imnn"].update(
-        n_s=200, n_d=100, n_per_device=50, epochs=30, patience=3, min_epochs=5,
+        n_s=200,
+        n_d=100,
+        n_per_device=50,
+        epochs=30,
+        patience=3,
+        min_epochs=5,
         optimizer={"optimizer_name": "Adam", "learning_rate": 0.05},  # noisy enough to stop early
         network={"nodes_per_layer": [16, 16], "activation_per_layer": ["elu", "elu"]},
         input={"source": source, "record_size_mb": 0.01},
@@ -56,7 +61,9 @@ def _same_replica(mine, theirs, i: int, j: int) -> None:
     assert mine.result.replicas[i] == theirs.result.replicas[j]
     last = mine.result.replicas[i].last_epoch
     for key, values in mine.history.items():
-        np.testing.assert_array_equal(values[: last + 1, i], theirs.history[key][: last + 1, j], err_msg=key)
+        np.testing.assert_array_equal(
+            values[: last + 1, i], theirs.history[key][: last + 1, j], err_msg=key
+        )
     for key, values in mine.statistics.items():
         np.testing.assert_array_equal(values[i], theirs.statistics[key][j], err_msg=key)
 
@@ -72,15 +79,27 @@ def test_replica_trained_alone_equals_the_same_replica_stacked(runs):
 def test_results_are_complete(runs):
     batch = runs["stacked"]
     assert batch.result.det_fisher_analytic == pytest.approx(50.0)
-    assert batch.result.training_set == "fit/training" and batch.result.validation_set == "fit/validation"
+    assert (
+        batch.result.training_set == "fit/training"
+        and batch.result.validation_set == "fit/validation"
+    )
     for k, result in enumerate(batch.result.replicas):
         assert result.replica == BATCH[k] and not result.failed
         assert 0 <= result.best_epoch <= result.last_epoch < batch.result.epochs
-        assert result.det_fisher_validation == pytest.approx(np.exp(batch.history["lndetF_validation"][result.best_epoch, k]))
+        assert result.det_fisher_validation == pytest.approx(
+            np.exp(batch.history["lndetF_validation"][result.best_epoch, k])
+        )
         assert result.seeds == {"nn": seeding.nn_seed(3, BATCH[k]), "simseed": 11}
     statistics = batch.statistics
-    assert statistics["held_out_estimates"].shape == (3, 3, 5, 2)  # replicas, points, simulations, parameters
+    assert statistics["held_out_estimates"].shape == (
+        3,
+        3,
+        5,
+        2,
+    )  # replicas, points, simulations, parameters
     assert np.all(np.isfinite(statistics["fisher_errors"]))
     # training went somewhere: det F grew from its initial value for every replica
-    assert np.all(batch.history["lndetF_validation"].max(axis=0) > batch.history["lndetF_validation"][0] + 1.0)
+    assert np.all(
+        batch.history["lndetF_validation"].max(axis=0) > batch.history["lndetF_validation"][0] + 1.0
+    )
     assert batch.history["lndetF_validation"].shape == (batch.timing.epochs_run, len(BATCH))

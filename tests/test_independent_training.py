@@ -28,7 +28,18 @@ def evolution_from_flavour() -> np.ndarray:
     """Rows sng, g, v, v3, v8, t3, t8, t15 over FLAVOURS, with q+- = q +- qbar and c = cbar."""
     u, ub, d, db, s, sb, c, g = np.eye(8)
     up, um, dp, dm, sp, sm, cp = u + ub, u - ub, d + db, d - db, s + sb, s - sb, 2 * c
-    return np.stack([up + dp + sp + cp, g, um + dm + sm, um - dm, um + dm - 2 * sm, up - dp, up + dp - 2 * sp, up + dp + sp - 3 * cp])
+    return np.stack(
+        [
+            up + dp + sp + cp,
+            g,
+            um + dm + sm,
+            um - dm,
+            um + dm - 2 * sm,
+            up - dp,
+            up + dp - 2 * sp,
+            up + dp + sp - 3 * cp,
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +55,10 @@ def setup(float64, _quick_runcard_pristine):
     card = {**_quick_runcard_pristine}
     for key in ("kfold", "hyperscan_config", "hyperopt"):
         card.pop(key)
-    card["dataset_inputs"] = [{"dataset": "DIS_NC_P", "frac": 0.75}, {"dataset": "DY_Z_Y", "frac": 0.75}]
+    card["dataset_inputs"] = [
+        {"dataset": "DIS_NC_P", "frac": 0.75},
+        {"dataset": "DY_Z_Y", "frac": 0.75},
+    ]
     card["positivity"] = {"posdatasets": [{"dataset": "POS_XUQ"}, {"dataset": "POS_XGL"}]}
     card["replicas"] = card["replicas_per_job"] = len(BATCH)
     card["parameters"] = {
@@ -76,7 +90,10 @@ class Reference:
     def __init__(self, runcard, problem, start):
         parameters = runcard["parameters"]
         nodes, activations = parameters["nodes_per_layer"], parameters["activation_per_layer"]
-        self.layers = [keras.layers.Dense(n, activation=a, dtype="float64") for n, a in zip(nodes, activations, strict=True)]
+        self.layers = [
+            keras.layers.Dense(n, activation=a, dtype="float64")
+            for n, a in zip(nodes, activations, strict=True)
+        ]
         width = 2
         for layer in self.layers:
             layer.build((None, width))
@@ -90,7 +107,9 @@ class Reference:
         self.x = tf.constant(problem.xgrid)
         self.xi, self.wi = tf.constant(problem.integration_x), tf.constant(problem.integration_w)
         self.alpha, self.beta = tf.constant(alpha), tf.constant(beta)
-        rotation = np.linalg.inv(evolution_from_flavour())[:, [["sng", "g", "v", "v3", "v8", "t3", "t8", "t15"].index(b) for b in self.basis]]
+        rotation = np.linalg.inv(evolution_from_flavour())[
+            :, [["sng", "g", "v", "v3", "v8", "t3", "t8", "t15"].index(b) for b in self.basis]
+        ]
         self.rotation = tf.constant(rotation)
         self.variables = [v for layer in self.layers for v in (layer.kernel, layer.bias)]
 
@@ -138,7 +157,9 @@ def train_reference(runcard, problem, start):
         inverses.append(tf.constant(np.linalg.inv(problem.covmat[np.ix_(mask, mask)])))
     n_vl = int(validation.sum())
     optimizer_settings = parameters["optimizer"]
-    optimizer = keras.optimizers.Nadam(learning_rate=optimizer_settings["learning_rate"], clipnorm=optimizer_settings["clipnorm"])
+    optimizer = keras.optimizers.Nadam(
+        learning_rate=optimizer_settings["learning_rate"], clipnorm=optimizer_settings["clipnorm"]
+    )
     positivity = parameters["positivity"]
 
     def chi2(residuals, k):
@@ -153,7 +174,12 @@ def train_reference(runcard, problem, start):
             set_losses = []
             for p in problem.positivity:
                 minus = -tf.einsum("dfx,fx->d", p.fk, xf)
-                set_losses.append(multiplier * tf.reduce_sum(tf.where(minus > 0, minus, 1e-7 * (tf.exp(tf.minimum(minus, 0.0)) - 1.0))))
+                set_losses.append(
+                    multiplier
+                    * tf.reduce_sum(
+                        tf.where(minus > 0, minus, 1e-7 * (tf.exp(tf.minimum(minus, 0.0)) - 1.0))
+                    )
+                )
             positivity_loss = tf.add_n(set_losses)
             loss = chi2(residuals, 0) + positivity_loss
         optimizer.apply(tape.gradient(loss, model.variables), model.variables)
@@ -163,25 +189,42 @@ def train_reference(runcard, problem, start):
     best_loss, best_epoch, best_weights, count, since = np.inf, -1, None, False, 0
     for epoch in range(EPOCHS):
         before = [v.numpy().copy() for v in model.variables]
-        multiplier = positivity["initial"] * positivity["multiplier"] ** (epoch // positivity["update_freq"])
-        chi2_vl, positivity_loss, set_losses, loss = (t.numpy() for t in step(tf.constant(multiplier, tf.float64)))
+        multiplier = positivity["initial"] * positivity["multiplier"] ** (
+            epoch // positivity["update_freq"]
+        )
+        chi2_vl, positivity_loss, set_losses, _loss = (
+            t.numpy() for t in step(tf.constant(multiplier, tf.float64))
+        )
         vl_loss = chi2_vl + positivity_loss
         passes = bool(np.all(set_losses < positivity["threshold"]))
-        if passes and (count or chi2_vl / n_vl < parameters["threshold_chi2"]) and vl_loss < best_loss:
+        if (
+            passes
+            and (count or chi2_vl / n_vl < parameters["threshold_chi2"])
+            and vl_loss < best_loss
+        ):
             best_loss, best_epoch, best_weights, count, since = vl_loss, epoch, before, True, 0
         elif count:
             since += 1
         if since > patience:
             return best_epoch, epoch, best_weights
-    return best_epoch, EPOCHS - 1, best_weights if best_weights is not None else [v.numpy() for v in model.variables]
+    return (
+        best_epoch,
+        EPOCHS - 1,
+        best_weights if best_weights is not None else [v.numpy() for v in model.variables],
+    )
 
 
 def test_a_stacked_replica_equals_an_independent_one_replica_training_loop(setup):
     runcard, problem, start, stacked = setup
     best_epoch, last_epoch, weights = train_reference(runcard, problem, start)
     result = stacked.result.replica(REPLICA)
-    print(f"reference: best {best_epoch}, last {last_epoch}; stacked: best {result.best_epoch}, last {result.last_epoch} ({result.stop_reason})")
-    assert result.stop_reason == "patience" and last_epoch < EPOCHS - 1  # the comparison covers early stopping
+    print(
+        f"reference: best {best_epoch}, last {last_epoch}; "
+        f"stacked: best {result.best_epoch}, last {result.last_epoch} ({result.stop_reason})"
+    )
+    assert (
+        result.stop_reason == "patience" and last_epoch < EPOCHS - 1
+    )  # the comparison covers early stopping
     assert (result.best_epoch, result.last_epoch) == (best_epoch, last_epoch)
     mine = stacked.model.replica_weights(BATCH.index(REPLICA))[: len(weights)]
     for got, want in zip(mine, weights, strict=True):

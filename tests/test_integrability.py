@@ -13,7 +13,12 @@ from replifold.closure.generate import build_problem
 from replifold.closure.request import ClosureRequest
 from replifold.errors import RuncardError
 from replifold.hyperopt.penalties import Integrability, PenaltyInputs
-from replifold.integrability import INTEGRABILITY_SETS, INTEGRABILITY_X, INTEGRABLE, integrability_numbers
+from replifold.integrability import (
+    INTEGRABILITY_SETS,
+    INTEGRABILITY_X,
+    INTEGRABLE,
+    integrability_numbers,
+)
 from replifold.runcard import expand_runcard
 from replifold.training.settings import TrainingSettings
 
@@ -56,12 +61,16 @@ def test_training_sets_the_hyperopt_penalty_and_postfit_use_the_same_numbers(flo
     _, postfit = replica_measures(model.evolution_at(evaluation_x()), EVOL_BASIS)
     # hyperopt: the penalty's probe of the model, as train-fold samples it
     probe = Integrability().probe()
-    sample = model.evolution_at(np.array(probe.x))[:, [EVOL_BASIS.index(f) for f in probe.flavours], :]
+    sample = model.evolution_at(np.array(probe.x))[
+        :, [EVOL_BASIS.index(f) for f in probe.flavours], :
+    ]
     np.testing.assert_allclose(training, postfit, rtol=1e-10)
     np.testing.assert_allclose(integrability_numbers(sample), postfit, rtol=1e-10)
     inputs = PenaltyInputs(np.zeros(4), np.zeros(4), 1, 1, {"integrability": sample})
     overflow = np.sum(np.where(postfit > 0.5, postfit, 0.0), axis=1)
-    np.testing.assert_allclose(Integrability().values(inputs), np.exp(np.minimum(overflow, 50)) - 1, rtol=1e-10)
+    np.testing.assert_allclose(
+        Integrability().values(inputs), np.exp(np.minimum(overflow, 50)) - 1, rtol=1e-10
+    )
 
 
 def test_integrability_sets_push_the_small_x_combinations_to_zero(card):
@@ -70,8 +79,17 @@ def test_integrability_sets_push_the_small_x_combinations_to_zero(card):
     card = copy.deepcopy(card)
     card["parameters"] = {**card["parameters"], "epochs": 600}
     plain = expand_runcard(card)
-    constrained = expand_runcard({**card, "integrability": {"integdatasets": [{"dataset": "INTEG_XT3", "maxlambda": 1.0e3},
-                                                                                 {"dataset": "INTEG_XT8", "maxlambda": 1.0e3}]}})
+    constrained = expand_runcard(
+        {
+            **card,
+            "integrability": {
+                "integdatasets": [
+                    {"dataset": "INTEG_XT3", "maxlambda": 1.0e3},
+                    {"dataset": "INTEG_XT8", "maxlambda": 1.0e3},
+                ]
+            },
+        }
+    )
     problem, _ = build_problem(ClosureRequest.from_runcard(plain))
     numbers = {}
     for name, runcard in (("plain", plain), ("constrained", constrained)):
@@ -80,12 +98,16 @@ def test_integrability_sets_push_the_small_x_combinations_to_zero(card):
         from replifold.model import EVOL_BASIS
 
         xf = batch.model.evolution_at(np.asarray(INTEGRABILITY_X))
-        numbers[name] = integrability_numbers(xf[:, [EVOL_BASIS.index("t3"), EVOL_BASIS.index("t8")], :])
+        numbers[name] = integrability_numbers(
+            xf[:, [EVOL_BASIS.index("t3"), EVOL_BASIS.index("t8")], :]
+        )
         if name == "constrained":
             history = batch.history
             assert history.integrability_sets == ("INTEG_XT3", "INTEG_XT8")
             assert np.all(history.values["integrability_loss"][0] > 0)
-            np.testing.assert_allclose(history.integrability_multipliers[-1], [1000.0 ** (5 / 6)] * 2, rtol=1e-6)
+            np.testing.assert_allclose(
+                history.integrability_multipliers[-1], [1000.0 ** (5 / 6)] * 2, rtol=1e-6
+            )
     print({k: v.round(4).tolist() for k, v in numbers.items()})
     # measured: 0.024 against 0.19 (every replica lower; the most integrable one only a little)
     assert numbers["constrained"].sum() < 0.5 * numbers["plain"].sum()
@@ -93,19 +115,32 @@ def test_integrability_sets_push_the_small_x_combinations_to_zero(card):
 
 
 def test_the_multipliers_follow_n3fits_schedule(card):
-    settings = TrainingSettings.from_runcard(expand_runcard({**card, "integrability": {"integdatasets": ALL_SETS[:1]}}))
+    settings = TrainingSettings.from_runcard(
+        expand_runcard({**card, "integrability": {"integdatasets": ALL_SETS[:1]}})
+    )
     schedule = settings.integrability[0].schedule  # 3000 epochs: 30 updates from 1 to 100
     assert schedule.initial == 1.0 and schedule.multiplier == pytest.approx(100.0 ** (1 / 30))
     assert schedule.at(2999) == pytest.approx(100.0 * 100.0 ** (-1 / 30))
     card = copy.deepcopy(card)
     card["parameters"]["integrability"] = {"multiplier": 1.5}
-    schedule = TrainingSettings.from_runcard(expand_runcard({**card, "integrability": {"integdatasets": ALL_SETS[:1]}})).integrability[0].schedule
+    schedule = (
+        TrainingSettings.from_runcard(
+            expand_runcard({**card, "integrability": {"integdatasets": ALL_SETS[:1]}})
+        )
+        .integrability[0]
+        .schedule
+    )
     assert schedule.initial == pytest.approx(100.0 / 1.5**30) and schedule.multiplier == 1.5
 
 
 def test_integrability_sets_are_checked(card):
     with pytest.raises(RuncardError, match="integrability.integdatasets"):
-        expand_runcard({**card, "integrability": {"integdatasets": [{"dataset": "INTEG_XT15", "maxlambda": 1.0}]}})
+        expand_runcard(
+            {
+                **card,
+                "integrability": {"integdatasets": [{"dataset": "INTEG_XT15", "maxlambda": 1.0}]},
+            }
+        )
     with pytest.raises(RuncardError, match="listed twice"):
         expand_runcard({**card, "integrability": {"integdatasets": ALL_SETS[:1] * 2}})
     with pytest.raises(RuncardError, match="maxlambda"):

@@ -33,9 +33,29 @@ PIDS = set_flavours(5)
 REPLICAS = (3, 8, 11)  # fit replica numbers: members 1, 2, 3
 # Keys LHAPDF reads from a set's .info (GridPDF, AlphaS ipol, PDFSet's error handling).
 LHAPDF_KEYS = {
-    "SetDesc", "Format", "DataVersion", "NumMembers", "Particle", "Flavors", "OrderQCD", "FlavorScheme",
-    "NumFlavors", "ErrorType", "XMin", "XMax", "QMin", "QMax", "MZ", "MCharm", "MBottom", "MTop",
-    "AlphaS_MZ", "AlphaS_OrderQCD", "AlphaS_Type", "AlphaS_Qs", "AlphaS_Vals",
+    "SetDesc",
+    "Format",
+    "DataVersion",
+    "NumMembers",
+    "Particle",
+    "Flavors",
+    "OrderQCD",
+    "FlavorScheme",
+    "NumFlavors",
+    "ErrorType",
+    "XMin",
+    "XMax",
+    "QMin",
+    "QMax",
+    "MZ",
+    "MCharm",
+    "MBottom",
+    "MTop",
+    "AlphaS_MZ",
+    "AlphaS_OrderQCD",
+    "AlphaS_Type",
+    "AlphaS_Qs",
+    "AlphaS_Vals",
 }
 
 
@@ -55,13 +75,19 @@ def _replica_grids() -> list[np.ndarray]:
     grids = []
     for q, nf in zip(Q_BLOCKS, NF_OF_BLOCK):
         xx, qq = np.meshgrid(X, q, indexing="ij")
-        grids.append(np.array([[toy_xf(xx, qq, p, r, nf) for p in PIDS] for r in REPLICAS]).transpose(0, 2, 3, 1))
+        grids.append(
+            np.array([[toy_xf(xx, qq, p, r, nf) for p in PIDS] for r in REPLICAS]).transpose(
+                0, 2, 3, 1
+            )
+        )
     return grids
 
 
 def make_set() -> LhapdfSet:
     knots = np.concatenate(Q_BLOCKS)
-    qcd = QcdMetadata(1, 91.2, 0.118, (1.51, 4.92, 172.5), 5, "variable", tuple(knots), tuple(toy_alphas(knots)))
+    qcd = QcdMetadata(
+        1, 91.2, 0.118, (1.51, 4.92, 172.5), 5, "variable", tuple(knots), tuple(toy_alphas(knots))
+    )
     info = set_info("toy set", X, knots, PIDS, len(REPLICAS) + 1, qcd)
     return replica_set(NAME, X, PIDS, Q_BLOCKS, _replica_grids(), REPLICAS, info)
 
@@ -79,10 +105,21 @@ def written(tmp_path_factory, toy_set):
 def test_info_has_every_key_lhapdf_needs_with_the_right_types(written, toy_set):
     info = yaml.safe_load((written / f"{NAME}.info").read_text())
     assert LHAPDF_KEYS <= set(info)
-    assert info["Format"] == "lhagrid1" and info["ErrorType"] == "replicas" and info["AlphaS_Type"] == "ipol"
+    assert (
+        info["Format"] == "lhagrid1"
+        and info["ErrorType"] == "replicas"
+        and info["AlphaS_Type"] == "ipol"
+    )
     assert info["NumMembers"] == 4 and info["Flavors"] == [-5, -4, -3, -2, -1, 21, 1, 2, 3, 4, 5]
-    assert info["XMin"] == 1e-9 and info["XMax"] == 1.0 and info["QMin"] == 1.65 and info["QMax"] == 1.0e5
-    assert all(isinstance(info[k], float) for k in ("XMin", "XMax", "QMin", "QMax", "MZ", "AlphaS_MZ"))
+    assert (
+        info["XMin"] == 1e-9
+        and info["XMax"] == 1.0
+        and info["QMin"] == 1.65
+        and info["QMax"] == 1.0e5
+    )
+    assert all(
+        isinstance(info[k], float) for k in ("XMin", "XMax", "QMin", "QMax", "MZ", "AlphaS_MZ")
+    )
     assert info["AlphaS_Qs"] == list(np.concatenate(Q_BLOCKS))  # thresholds twice, knots exact
     assert info["AlphaS_Qs"].count(4.92) == 2 and len(info["AlphaS_Vals"]) == len(info["AlphaS_Qs"])
 
@@ -102,7 +139,11 @@ def test_member_files_follow_lhagrid1(written):
     gluon = PIDS.index(21)
     for row, (ix, iq) in {1: (0, 1), Q_BLOCKS[0].size: (1, 0)}.items():
         assert rows[row, gluon] == pytest.approx(toy_xf(X[ix], Q_BLOCKS[0][iq], 21, 8, 4), rel=1e-8)
-    assert (written / f"{NAME}_0000.dat").read_text().startswith("PdfType: central\nFormat: lhagrid1\n---\n")
+    assert (
+        (written / f"{NAME}_0000.dat")
+        .read_text()
+        .startswith("PdfType: central\nFormat: lhagrid1\n---\n")
+    )
 
 
 def test_member_zero_is_the_replica_mean_and_replicas_keep_their_numbers(written):
@@ -118,8 +159,15 @@ def test_member_zero_is_the_replica_mean_and_replicas_keep_their_numbers(written
 
 def test_writing_is_deterministic_and_leaves_no_stale_member(tmp_path, toy_set, written):
     target = tmp_path / NAME
-    bigger = replica_set(NAME, X, PIDS, Q_BLOCKS, [np.concatenate([g, g]) for g in _replica_grids()],
-                         REPLICAS * 2, toy_set.info)
+    bigger = replica_set(
+        NAME,
+        X,
+        PIDS,
+        Q_BLOCKS,
+        [np.concatenate([g, g]) for g in _replica_grids()],
+        REPLICAS * 2,
+        toy_set.info,
+    )
     write_set(bigger, target)
     assert (target / f"{NAME}_0006.dat").is_file()
     write_set(toy_set, target)
@@ -173,14 +221,20 @@ def pdfflow_set(written):
 
 def _random_points(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    return np.exp(rng.uniform(np.log(1e-9), np.log(0.99), n)), np.exp(rng.uniform(np.log(1.65), np.log(1e5), n))
+    return np.exp(rng.uniform(np.log(1e-9), np.log(0.99), n)), np.exp(
+        rng.uniform(np.log(1.65), np.log(1e5), n)
+    )
 
 
 def test_pdfflow_reads_the_knots_back_exactly(pdfflow_set, toy_set):
-    for block, nf in zip(toy_set.blocks, NF_OF_BLOCK):
-        iq = np.arange(1, block.q.size - 1)  # inside the block: an edge belongs to the block above it
+    for block, _nf in zip(toy_set.blocks, NF_OF_BLOCK):
+        iq = np.arange(
+            1, block.q.size - 1
+        )  # inside the block: an edge belongs to the block above it
         xx, qq = np.meshgrid(X[::7], block.q[iq], indexing="ij")
-        values = np.asarray(pdfflow_set.py_xfxQ2(list(PIDS), xx.ravel(), qq.ravel() ** 2))  # (members, points, pids)
+        values = np.asarray(
+            pdfflow_set.py_xfxQ2(list(PIDS), xx.ravel(), qq.ravel() ** 2)
+        )  # (members, points, pids)
         expected = block.xf[:, ::7][:, :, iq].reshape(4, -1, len(PIDS))
         np.testing.assert_allclose(values, expected, rtol=1e-8, atol=1e-14)
 
@@ -193,7 +247,12 @@ def test_pdfflow_and_replifold_interpolate_alike_and_within_tolerance(pdfflow_se
     # both within the interpolation error of this coarse grid (65 x, 20 Q knots) of the functions it was
     # made from: the largest errors are at the join of the log and linear x knots and near x = 1
     nf = np.where(q < 4.92, 4, 5)
-    exact = np.stack([np.stack([toy_xf(x, q, p, r, 5) * ((abs(p) <= nf) | (p == 21)) for p in PIDS], axis=-1) for r in REPLICAS])
+    exact = np.stack(
+        [
+            np.stack([toy_xf(x, q, p, r, 5) * ((abs(p) <= nf) | (p == 21)) for p in PIDS], axis=-1)
+            for r in REPLICAS
+        ]
+    )
     mean = exact.mean(axis=0, keepdims=True)
     np.testing.assert_allclose(theirs, np.concatenate([mean, exact]), rtol=1e-2, atol=3e-3)
 
@@ -205,7 +264,9 @@ def test_pdfflow_alpha_s_is_the_info_files(pdfflow_set, toy_set):
 
 def test_at_scale_is_interpolate_on_a_line(toy_set):
     x = np.geomspace(1e-5, 0.9, 7)
-    np.testing.assert_array_equal(at_scale(toy_set, x, 10.0), interpolate(toy_set, x, np.full(7, 10.0)).transpose(0, 2, 1))
+    np.testing.assert_array_equal(
+        at_scale(toy_set, x, 10.0), interpolate(toy_set, x, np.full(7, 10.0)).transpose(0, 2, 1)
+    )
 
 
 # --- install and compare ---------------------------------------------------------------------------
@@ -220,7 +281,9 @@ def test_install_into_a_data_path(tmp_path, written, monkeypatch):
     assert main(["install-lhapdf", str(written)]) == 2  # exists: refused without --force
     (installed / f"{NAME}_0001.dat").write_text("changed")
     assert main(["install-lhapdf", str(written), "--force", "--path", str(tmp_path / "first")]) == 0
-    assert (installed / f"{NAME}_0001.dat").read_bytes() == (written / f"{NAME}_0001.dat").read_bytes()
+    assert (installed / f"{NAME}_0001.dat").read_bytes() == (
+        written / f"{NAME}_0001.dat"
+    ).read_bytes()
     assert not [p for p in (tmp_path / "first").iterdir() if p.name.startswith(".")]
 
 
@@ -241,7 +304,11 @@ def _archive(path, written, fit: str) -> None:
     """A fit archive as 'replifold archive' lays it out: <fit>/lhapdf/<fit>/..."""
     with tarfile.open(path, "w:gz") as tar:
         for member in sorted(written.iterdir()):
-            data = member.read_bytes().replace(NAME.encode(), fit.encode()) if member.suffix == ".info" else member.read_bytes()
+            data = (
+                member.read_bytes().replace(NAME.encode(), fit.encode())
+                if member.suffix == ".info"
+                else member.read_bytes()
+            )
             info = tarfile.TarInfo(f"{fit}/lhapdf/{fit}/{member.name.replace(NAME, fit)}")
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
@@ -252,13 +319,20 @@ def test_compare_a_set_folder_with_an_archive(tmp_path, written):
     out = tmp_path / "comparison"
     assert main(["compare", str(written), str(tmp_path / "other.tar.gz"), "-o", str(out)]) == 0
     html = (out / "index.html").read_text()
-    assert "toyset" in html and "other" in html and html.count("<img") == 3  # Q0 = 1.65, 10 and 100 GeV
-    assert sorted(p.name for p in (out / "figures").iterdir()) == sorted(["compare_q1p65.png", "compare_q10.png", "compare_q100.png"])
+    assert (
+        "toyset" in html and "other" in html and html.count("<img") == 3
+    )  # Q0 = 1.65, 10 and 100 GeV
+    assert sorted(p.name for p in (out / "figures").iterdir()) == sorted(
+        ["compare_q1p65.png", "compare_q10.png", "compare_q100.png"]
+    )
 
 
 def test_compare_names_what_is_missing(tmp_path, capsys):
     (tmp_path / "fit").mkdir()
-    assert main(["compare", str(tmp_path / "fit"), str(tmp_path / "fit"), "-o", str(tmp_path / "out")]) == 2
+    assert (
+        main(["compare", str(tmp_path / "fit"), str(tmp_path / "fit"), "-o", str(tmp_path / "out")])
+        == 2
+    )
     assert "run 'replifold evolve" in capsys.readouterr().err
 
 
@@ -276,4 +350,6 @@ def test_the_archive_keeps_the_set_and_its_summary_but_not_timings(tmp_path, wri
     for name in ("evolution.json", "evolution.timing.json"):
         (fit_dir / "lhapdf" / name).write_text("{}\n")
     kept = [f for f in archived_files(FitLayout(fit_dir)) if f.startswith("lhapdf/")]
-    assert kept == sorted(["lhapdf/evolution.json", *(f"lhapdf/{NAME}/{p.name}" for p in written.iterdir())])
+    assert kept == sorted(
+        ["lhapdf/evolution.json", *(f"lhapdf/{NAME}/{p.name}" for p in written.iterdir())]
+    )

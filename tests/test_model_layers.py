@@ -7,7 +7,13 @@ import pytest
 
 from replifold.backend import keras, tf
 from replifold.errors import RuncardError
-from replifold.model import ACTIVATIONS, INITIALIZERS, MultiDense, MultiReplicaInitializer, activation
+from replifold.model import (
+    ACTIVATIONS,
+    INITIALIZERS,
+    MultiDense,
+    MultiReplicaInitializer,
+    activation,
+)
 from replifold.seeding import rng
 
 SEEDS = (5, 2**32 - 1, 123456, 77)
@@ -52,7 +58,9 @@ def test_unknown_activation_names_the_runcard_key_and_suggests():
 def test_replica_slices_equal_keras_dense_kernels_bitwise(name, floatx):
     stacked = MultiReplicaInitializer(name, SEEDS)((len(SEEDS), 7, 5), dtype=floatx)
     for i, seed in enumerate(SEEDS):
-        dense = keras.layers.Dense(5, kernel_initializer=plain_keras_initializer(name, seed), dtype=floatx)
+        dense = keras.layers.Dense(
+            5, kernel_initializer=plain_keras_initializer(name, seed), dtype=floatx
+        )
         dense.build((None, 7))
         assert dense.kernel.dtype == floatx
         np.testing.assert_array_equal(stacked[i].numpy(), dense.kernel.numpy())
@@ -79,13 +87,19 @@ def test_stacked_dense_equals_separate_single_replica_layers(first_layer, floatx
         single = MultiDense(4, [seed], "glorot_uniform", "tanh", first_layer=first_layer)
         single.build(single_input.shape)
         single.bias.assign(stacked.bias.numpy()[i : i + 1])
-        np.testing.assert_allclose(single(single_input).numpy()[0], outputs[i], rtol=0, atol=TOLERANCE[floatx])
+        np.testing.assert_allclose(
+            single(single_input).numpy()[0], outputs[i], rtol=0, atol=TOLERANCE[floatx]
+        )
         initializer = plain_keras_initializer("glorot_uniform", seed)
-        dense = keras.layers.Dense(4, activation="tanh", kernel_initializer=initializer, dtype=floatx)
+        dense = keras.layers.Dense(
+            4, activation="tanh", kernel_initializer=initializer, dtype=floatx
+        )
         dense.build((None, 3))
         dense.bias.assign(stacked.bias.numpy()[i])
         dense_input = inputs if first_layer else inputs[i]
-        np.testing.assert_allclose(dense(dense_input.T).numpy().T, outputs[i], rtol=0, atol=TOLERANCE[floatx])
+        np.testing.assert_allclose(
+            dense(dense_input.T).numpy().T, outputs[i], rtol=0, atol=TOLERANCE[floatx]
+        )
 
 
 def test_dense_config_round_trip_rebuilds_the_same_kernel():

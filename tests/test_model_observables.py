@@ -55,11 +55,15 @@ def test_a_selection_keeps_the_global_order_and_indexes_the_full_vector(problem,
     names = [problem.datasets[6].name, problem.datasets[0].name, problem.datasets[4].name]
     selected = Observables(problem, datasets=names)
     assert selected.dataset_names == tuple(problem.datasets[k].name for k in (0, 4, 6))
-    expected = np.concatenate([np.arange(problem.ndata)[problem.datasets[k].slice] for k in (0, 4, 6)])
+    expected = np.concatenate(
+        [np.arange(problem.ndata)[problem.datasets[k].slice] for k in (0, 4, 6)]
+    )
     np.testing.assert_array_equal(selected.indices, expected)
     assert selected.ndata == expected.size
     xf = np.stack([problem.truth_xf, 0.5 * problem.truth_xf])
-    np.testing.assert_allclose(selected(xf).numpy(), Observables(problem)(xf).numpy()[:, expected], rtol=1e-14)
+    np.testing.assert_allclose(
+        selected(xf).numpy(), Observables(problem)(xf).numpy()[:, expected], rtol=1e-14
+    )
 
 
 def test_an_unknown_dataset_lists_the_available_ones(problem):
@@ -71,7 +75,9 @@ def test_an_unknown_dataset_lists_the_available_ones(problem):
 def test_positivity_observables_are_the_linear_fk_convolutions(problem, float64):
     xf = np.stack([problem.truth_xf, -problem.truth_xf])
     positivity = PositivityObservables(problem)
-    expected = np.concatenate([np.einsum("dfx,rfx->rd", p.fk, xf) for p in problem.positivity], axis=1)
+    expected = np.concatenate(
+        [np.einsum("dfx,rfx->rd", p.fk, xf) for p in problem.positivity], axis=1
+    )
     assert positivity.npoints == expected.shape[1] == sum(p.npoints for p in problem.positivity)
     np.testing.assert_allclose(positivity(xf).numpy(), expected, rtol=1e-12)
     assert np.all(positivity(xf).numpy()[0] >= 0)

@@ -69,14 +69,21 @@ def test_spec_reads_the_runcard(spec, runcard):
     assert spec.nodes_per_layer == (25, 20, 8)
     assert spec.activation_per_layer == ("tanh", "tanh", "linear")
     assert spec.sum_rules == "ALL"
-    assert [entry.fl for entry in spec.basis] == [entry["fl"] for entry in runcard["fitting"]["basis"]]
+    assert [entry.fl for entry in spec.basis] == [
+        entry["fl"] for entry in runcard["fitting"]["basis"]
+    ]
     assert ModelSpec.from_dict(spec.to_dict()) == spec
 
 
 @pytest.mark.parametrize(
     ("section", "key", "value", "message"),
     [
-        ("parameters", "activation_per_layer", ["tanh", "tanhh", "linear"], "parameters.activation_per_layer[1]"),
+        (
+            "parameters",
+            "activation_per_layer",
+            ["tanh", "tanhh", "linear"],
+            "parameters.activation_per_layer[1]",
+        ),
         ("parameters", "activation_per_layer", ["tanh", "linear"], "one activation per layer"),
         ("parameters", "nodes_per_layer", [25, 20, 7], "one unit per basis flavour"),
         ("parameters", "initializer", "glorot", "parameters.initializer"),
@@ -99,14 +106,20 @@ def test_basis_missing_a_flavour_is_a_runcard_error(runcard):
 
 
 def test_rotation_round_trips_and_the_truth_obeys_the_sum_rules_in_the_evolution_basis(runcard):
-    np.testing.assert_allclose(EVOLUTION_FROM_FLAVOUR @ FLAVOUR_FROM_EVOLUTION, np.eye(8), atol=1e-14)
+    np.testing.assert_allclose(
+        EVOLUTION_FROM_FLAVOUR @ FLAVOUR_FROM_EVOLUTION, np.eye(8), atol=1e-14
+    )
     problem, extra = build_problem(ClosureRequest.from_runcard(runcard))
-    np.testing.assert_allclose(to_flavour(to_evolution(problem.truth_xf)), problem.truth_xf, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        to_flavour(to_evolution(problem.truth_xf)), problem.truth_xf, rtol=1e-12, atol=1e-14
+    )
     evolution = to_evolution(extra["xf_integration"])
     number = evolution @ (problem.integration_w / problem.integration_x)
     momentum = evolution @ problem.integration_w
     index = EVOL_BASIS.index
-    np.testing.assert_allclose(number[[index("v"), index("v3"), index("v8")]], [3.0, 1.0, 3.0], rtol=1e-6)
+    np.testing.assert_allclose(
+        number[[index("v"), index("v3"), index("v8")]], [3.0, 1.0, 3.0], rtol=1e-6
+    )
     np.testing.assert_allclose(momentum[index("sng")] + momentum[index("g")], 1.0, rtol=1e-6)
 
 
@@ -118,10 +131,14 @@ def test_sum_rules_hold_for_untrained_replicas(spec, mode, floatx):
     index = EVOL_BASIS.index
     tolerance = SUM_RULE_TOLERANCE[floatx]
     if mode in ("ALL", "MSR"):
-        np.testing.assert_allclose(momentum[:, index("sng")] + momentum[:, index("g")], 1.0, rtol=tolerance)
+        np.testing.assert_allclose(
+            momentum[:, index("sng")] + momentum[:, index("g")], 1.0, rtol=tolerance
+        )
     if mode in ("ALL", "VSR"):
         valence = number[:, [index("v"), index("v3"), index("v8")]]
-        np.testing.assert_allclose(valence, np.broadcast_to([3.0, 1.0, 3.0], valence.shape), rtol=tolerance)
+        np.testing.assert_allclose(
+            valence, np.broadcast_to([3.0, 1.0, 3.0], valence.shape), rtol=tolerance
+        )
 
 
 def test_sum_rules_only_rescale_the_normalised_flavours(spec):
@@ -134,16 +151,23 @@ def test_sum_rules_only_rescale_the_normalised_flavours(spec):
         scale = np.abs(normalised[:, k, :]).max()
         if name in ("g", "v", "v3", "v8"):
             factor = np.median(normalised[:, k, :] / plain[:, k, :], axis=1, keepdims=True)
-            np.testing.assert_allclose(normalised[:, k, :], factor * plain[:, k, :], rtol=0, atol=1e-5 * scale)
+            np.testing.assert_allclose(
+                normalised[:, k, :], factor * plain[:, k, :], rtol=0, atol=1e-5 * scale
+            )
             assert not np.allclose(factor, 1.0)
         else:
-            np.testing.assert_allclose(normalised[:, k, :], plain[:, k, :], rtol=0, atol=1e-6 * scale)
+            np.testing.assert_allclose(
+                normalised[:, k, :], plain[:, k, :], rtol=0, atol=1e-6 * scale
+            )
 
 
 def test_evolution_output_rotates_to_the_flavour_output(spec):
     model = stacked(spec)
     np.testing.assert_allclose(
-        to_flavour(model.evolution_at(XGRID).astype(np.float64)), model().numpy(), rtol=1e-5, atol=1e-5
+        to_flavour(model.evolution_at(XGRID).astype(np.float64)),
+        model().numpy(),
+        rtol=1e-5,
+        atol=1e-5,
     )
 
 
@@ -203,11 +227,15 @@ def test_compiled_single_replica_reproduces_the_stacked_output(spec):
 
 def test_gradients_of_one_replica_leave_the_others_alone(runcard):
     basis = [{**entry, "trainable": True} for entry in runcard["fitting"]["basis"]]
-    model = stacked(ModelSpec.from_runcard({**runcard, "fitting": {**runcard["fitting"], "basis": basis}}))
+    model = stacked(
+        ModelSpec.from_runcard({**runcard, "fitting": {**runcard["fitting"], "basis": basis}})
+    )
     assert len(model.trainable_variables) == len(model.replica_variables) == 8
     with tf.GradientTape() as tape:
         loss = tf.reduce_sum(model()[1] ** 2)
-    for variable, gradient in zip(model.trainable_variables, tape.gradient(loss, model.trainable_variables)):
+    for variable, gradient in zip(
+        model.trainable_variables, tape.gradient(loss, model.trainable_variables)
+    ):
         gradient = gradient.numpy()
         assert np.any(gradient[1] != 0), variable.path
         assert not np.any(np.delete(gradient, 1, axis=0)), variable.path

@@ -9,7 +9,9 @@ from replifold.backend import keras
 from replifold.model import EVOL_BASIS, BasisEntry, Preprocessing
 
 BASIS = tuple(
-    BasisEntry(fl, smallx=(0.1 * k, 0.1 * k + 0.5), largex=(1.0 + k, 1.5 + k), trainable=fl in ("g", "v3"))
+    BasisEntry(
+        fl, smallx=(0.1 * k, 0.1 * k + 0.5), largex=(1.0 + k, 1.5 + k), trainable=fl in ("g", "v3")
+    )
     for k, fl in enumerate(EVOL_BASIS)
 )
 
@@ -17,7 +19,9 @@ BASIS = tuple(
 def exponents(layer: Preprocessing) -> tuple[np.ndarray, np.ndarray]:
     """alpha, beta ``(R, n_basis)`` in basis order, gathered from the documented weight groups."""
     values = {w.name: w.numpy() for w in layer.weights}
-    grouped = [e.fl for e in layer.basis if e.trainable] + [e.fl for e in layer.basis if not e.trainable]
+    grouped = [e.fl for e in layer.basis if e.trainable] + [
+        e.fl for e in layer.basis if not e.trainable
+    ]
     columns = [grouped.index(e.fl) for e in layer.basis]
     alpha = np.concatenate([values[k] for k in ("alpha", "alpha_fixed") if k in values], axis=1)
     beta = np.concatenate([values[k] for k in ("beta", "beta_fixed") if k in values], axis=1)
@@ -66,7 +70,9 @@ def test_factor_is_x_to_one_minus_alpha_times_one_minus_x_to_beta():
     layer.build()
     x = np.array([1e-4, 0.3, 0.9], dtype=np.float32)
     alpha, beta = exponents(layer)
-    expected = x[None, None, :] ** (1 - alpha[:, :, None]) * (1 - x[None, None, :]) ** beta[:, :, None]
+    expected = (
+        x[None, None, :] ** (1 - alpha[:, :, None]) * (1 - x[None, None, :]) ** beta[:, :, None]
+    )
     np.testing.assert_allclose(layer(x).numpy(), expected, rtol=1e-5)
 
 

@@ -35,9 +35,15 @@ def replica(
     """Replica i of a well-behaved ensemble: chi2/point and arc lengths scatter a little with i."""
     wobble = 0.01 * np.sin(i)
     fit = {
-        "chi2_tr": chi2_tr, "n_tr": 100, "chi2_vl": 110.0, "n_vl": 100,
-        "chi2_exp_total": 200.0 * ((1.0 + wobble) if chi2 is None else chi2), "ndata_exp_total": 200,
-        "best_epoch": best_epoch, "last_epoch": 999, "stop_reason": "max_epochs" if best_epoch < 0 else "patience",
+        "chi2_tr": chi2_tr,
+        "n_tr": 100,
+        "chi2_vl": 110.0,
+        "n_vl": 100,
+        "chi2_exp_total": 200.0 * ((1.0 + wobble) if chi2 is None else chi2),
+        "ndata_exp_total": 200,
+        "best_epoch": best_epoch,
+        "last_epoch": 999,
+        "stop_reason": "max_epochs" if best_epoch < 0 else "patience",
         "positivity": positivity,
         "arc_lengths": [(1.5 + wobble) if arc is None else arc] + [1.2 + wobble] * 4,
         "integrability": [integ, 0.01, 0.01, 0.01, 0.01],
@@ -70,7 +76,9 @@ def test_distribution_veto_is_validphys_rule():
     assert not expected[3] and expected[7]  # judged against the prior survivors, for every replica
     lone = np.zeros(30, bool)
     lone[0] = True
-    np.testing.assert_array_equal(distribution_veto(values, lone, 4.0), lone)  # nothing to judge against
+    np.testing.assert_array_equal(
+        distribution_veto(values, lone, 4.0), lone
+    )  # nothing to judge against
 
 
 def test_a_replica_without_best_epoch_is_a_named_veto():
@@ -121,12 +129,16 @@ def test_replifolds_former_vetoes_are_options_that_are_off_by_default():
     assert select(replicas, SETTINGS).vetoes == {}
     options = PostfitSettings(max_training_chi2=3.0, small_x_outlier_nsigma=4.0)
     selection = select(replicas, options)
-    assert criteria(selection, 3) == ["training_chi2"] and criteria(selection, 5) == ["small_x_outlier"]
+    assert criteria(selection, 3) == ["training_chi2"] and criteria(selection, 5) == [
+        "small_x_outlier"
+    ]
 
 
 def _fit_dir(tmp_path, quick_runcard, replicas: list[ReplicaOutput]):
     quick_runcard["replicas"] = quick_runcard["replicas_per_job"] = len(replicas)
-    (tmp_path / "runcard.yml").write_text(dump_runcard(expand_runcard(quick_runcard)), encoding="utf-8")
+    (tmp_path / "runcard.yml").write_text(
+        dump_runcard(expand_runcard(quick_runcard)), encoding="utf-8"
+    )
     for r in replicas:
         folder = tmp_path / "fit" / f"replica_{r.replica}"
         write_json(folder / "fit.json", r.fit)
@@ -147,7 +159,9 @@ def test_postfit_verb_writes_selection_and_the_reason_of_every_veto(tmp_path, qu
     assert veto_json(select(replicas, SETTINGS)) == vetoes
 
 
-def test_postfit_verb_fails_when_every_replica_is_vetoed_and_says_why(tmp_path, quick_runcard, capsys):
+def test_postfit_verb_fails_when_every_replica_is_vetoed_and_says_why(
+    tmp_path, quick_runcard, capsys
+):
     fit_dir = _fit_dir(tmp_path, quick_runcard, [replica(1, integ=2.0), replica(2, best_epoch=-1)])
     assert main(["postfit", str(fit_dir)]) == 2
     assert "vetoed every replica" in capsys.readouterr().err

@@ -34,8 +34,13 @@ def test_time_left_is_measured_after_the_first_chunk(caplog):
         clock.now = 45.0
         progress.close()
     lines = caplog.text.splitlines()
-    assert "epoch 100/1000 | done 0/4 | chi2_vl/pt best 2 median 3 | time left: estimating" in lines[0]
-    assert "epoch 200/1000 | done 1/4 | chi2_vl/pt best 1.5 median 2.5 | at most 1m20s left" in lines[1]
+    assert (
+        "epoch 100/1000 | done 0/4 | chi2_vl/pt best 2 median 3 | time left: estimating" in lines[0]
+    )
+    assert (
+        "epoch 200/1000 | done 1/4 | chi2_vl/pt best 1.5 median 2.5 | at most 1m20s left"
+        in lines[1]
+    )
     assert "fit 1-4: stopped at epoch 200 after 45s" in lines[2]
 
 
@@ -48,4 +53,9 @@ def test_a_terminal_gets_a_bar():
 
 
 def test_durations_read_naturally():
-    assert [duration(s) for s in (4.4, 61, 3599, 3600 * 3 + 7 * 60)] == ["4s", "1m01s", "59m59s", "3h07m"]
+    assert [duration(s) for s in (4.4, 61, 3599, 3600 * 3 + 7 * 60)] == [
+        "4s",
+        "1m01s",
+        "59m59s",
+        "3h07m",
+    ]

@@ -45,7 +45,9 @@ def compiled_step(problem, spec, seeds):
         with tf.GradientTape() as tape:
             xf = model(None, training=True)
             predictions, positive = fitted(xf), positivity(xf)
-            loss = tf.reduce_sum(tf.square(predictions), axis=1) + tf.reduce_sum(tf.square(positive), axis=1)
+            loss = tf.reduce_sum(tf.square(predictions), axis=1) + tf.reduce_sum(
+                tf.square(positive), axis=1
+            )
             total = tf.reduce_sum(loss)
         return xf, predictions, positive, tape.gradient(total, model.trainable_variables)
 
@@ -53,12 +55,16 @@ def compiled_step(problem, spec, seeds):
     return [xf.numpy(), predictions.numpy(), positive.numpy()] + [g.numpy() for g in gradients]
 
 
-@pytest.mark.parametrize("batch", [66, pytest.param(130, marks=pytest.mark.slow)])  # 130: minutes of XLA compilation
+@pytest.mark.parametrize(
+    "batch", [66, pytest.param(130, marks=pytest.mark.slow)]
+)  # 130: minutes of XLA compilation
 def test_a_replica_computes_the_same_bits_in_a_large_batch_as_alone(setup, batch):
     problem, spec = setup
     seeds = [nn_seed(2, replica) for replica in range(1, batch + 1)]
     stacked = compiled_step(problem, spec, seeds)
     for k in CHECKED[batch]:
-        alone = compiled_step(problem, spec, [seeds[k], seeds[k]])  # a lone replica trains as two copies
+        alone = compiled_step(
+            problem, spec, [seeds[k], seeds[k]]
+        )  # a lone replica trains as two copies
         for mine, theirs in zip(stacked, alone, strict=True):
             np.testing.assert_array_equal(mine[k], theirs[0])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+
 import pytest
 import yaml
 
@@ -63,37 +64,66 @@ def both(*mutations: Mutation) -> Mutation:
 
 
 MALFORMED: dict[str, tuple[Mutation, tuple[str, ...]]] = {
-    "wrong type": (set_(("parameters", "epochs"), "many"), ("'parameters.epochs'", "wrong type", "an integer >= 1")),
-    "float where integer": (set_(("replicas",), 2.5), ("'replicas'", "wrong type", "an integer >= 1")),
+    "wrong type": (
+        set_(("parameters", "epochs"), "many"),
+        ("'parameters.epochs'", "wrong type", "an integer >= 1"),
+    ),
+    "float where integer": (
+        set_(("replicas",), 2.5),
+        ("'replicas'", "wrong type", "an integer >= 1"),
+    ),
     "empty value": (set_(("parameters", "epochs"), None), ("'parameters.epochs'", "empty value")),
-    "list where mapping": (set_(("closure",), [7]), ("'closure'", "a mapping with keys: filterseed")),
-    "unknown top-level key": (set_(("verbose",), True), ("'verbose'", "unknown key", "allowed: known keys: description")),
-    "top-level key typo": (rename(("nnseed",), "nnsed"), ("'nnsed'", "unknown key", "did you mean: 'nnseed'")),
+    "list where mapping": (
+        set_(("closure",), [7]),
+        ("'closure'", "a mapping with keys: filterseed"),
+    ),
+    "unknown top-level key": (
+        set_(("verbose",), True),
+        ("'verbose'", "unknown key", "allowed: known keys: description"),
+    ),
+    "top-level key typo": (
+        rename(("nnseed",), "nnsed"),
+        ("'nnsed'", "unknown key", "did you mean: 'nnseed'"),
+    ),
     "nested key typo": (
         rename(("parameters", "optimizer", "learning_rate"), "learning_rat"),
         ("'parameters.optimizer.learning_rat'", "did you mean: 'learning_rate'"),
     ),
     "value typo": (
         set_(("parameters", "optimizer", "optimizer_name"), "Adamm"),
-        ("'parameters.optimizer.optimizer_name'", "found: 'Adamm'", "Nadam", "did you mean: 'Adam'"),
+        (
+            "'parameters.optimizer.optimizer_name'",
+            "found: 'Adamm'",
+            "Nadam",
+            "did you mean: 'Adam'",
+        ),
     ),
     "activation typo": (
         set_(("parameters", "activation_per_layer", 1), "tahn"),
         ("'parameters.activation_per_layer[1]'", "did you mean: 'tanh'"),
     ),
-    "engine typo": (set_(("hyperopt", "engine"), "mongodb"), ("'hyperopt.engine'", "did you mean: 'mongo'")),
+    "engine typo": (
+        set_(("hyperopt", "engine"), "mongodb"),
+        ("'hyperopt.engine'", "did you mean: 'mongo'"),
+    ),
     "frac out of range": (
         set_(("dataset_inputs", 0, "frac"), 1.5),
         ("'dataset_inputs[0].frac'", "out of range", "found: 1.5", "a number > 0 and <= 1"),
     ),
-    "dropout of one": (set_(("parameters", "dropout"), 1.0), ("'parameters.dropout'", "a number >= 0 and < 1")),
+    "dropout of one": (
+        set_(("parameters", "dropout"), 1.0),
+        ("'parameters.dropout'", "a number >= 0 and < 1"),
+    ),
     "negative seed": (set_(("trvlseed",), -1), ("'trvlseed'", "out of range", "found: -1", ">= 0")),
     "zero replicas": (set_(("replicas",), 0), ("'replicas'", "an integer >= 1")),
     "negative learning rate": (
         set_(("parameters", "optimizer", "learning_rate"), -0.1),
         ("'parameters.optimizer.learning_rate'", "a number > 0"),
     ),
-    "missing required key": (delete(("nnseed",)), ("'nnseed'", "missing required key", "an integer >= 0")),
+    "missing required key": (
+        delete(("nnseed",)),
+        ("'nnseed'", "missing required key", "an integer >= 0"),
+    ),
     "missing section": (delete(("fitting",)), ("'fitting'", "missing required key")),
     "missing nested key": (
         delete(("parameters", "optimizer", "optimizer_name")),
@@ -105,9 +135,17 @@ MALFORMED: dict[str, tuple[Mutation, tuple[str, ...]]] = {
     ),
     "last layer not the basis size": (
         set_(("parameters", "nodes_per_layer"), [25, 20, 7]),
-        ("'parameters.nodes_per_layer[2]'", "one output per basis flavour", "found: 7", "allowed: 8"),
+        (
+            "'parameters.nodes_per_layer[2]'",
+            "one output per basis flavour",
+            "found: 7",
+            "allowed: 8",
+        ),
     ),
-    "basis flavour twice": (set_(("fitting", "basis", 1, "fl"), "sng"), ("'fitting.basis[1].fl'", "appears twice")),
+    "basis flavour twice": (
+        set_(("fitting", "basis", 1, "fl"), "sng"),
+        ("'fitting.basis[1].fl'", "appears twice"),
+    ),
     "basis flavour missing": (
         lambda card: card["fitting"]["basis"].pop(),
         ("'fitting.basis'", "missing: t15"),
@@ -122,7 +160,12 @@ MALFORMED: dict[str, tuple[Mutation, tuple[str, ...]]] = {
     ),
     "unknown fitted dataset": (
         set_(("dataset_inputs", 2, "dataset"), "DIS_CC_NUU"),
-        ("'dataset_inputs[2].dataset'", "unknown dataset", "DIS_NC_P, DIS_NC_D", "did you mean: 'DIS_CC_NU'"),
+        (
+            "'dataset_inputs[2].dataset'",
+            "unknown dataset",
+            "DIS_NC_P, DIS_NC_D",
+            "did you mean: 'DIS_CC_NU'",
+        ),
     ),
     "dataset fitted twice": (
         set_(("dataset_inputs", 1, "dataset"), "DIS_NC_P"),
@@ -130,14 +173,20 @@ MALFORMED: dict[str, tuple[Mutation, tuple[str, ...]]] = {
     ),
     "unknown positivity set": (
         set_(("positivity", "posdatasets", 0, "dataset"), "POS_XUQQ"),
-        ("'positivity.posdatasets[0].dataset'", "unknown positivity set", "did you mean: 'POS_XUQ'"),
+        (
+            "'positivity.posdatasets[0].dataset'",
+            "unknown positivity set",
+            "did you mean: 'POS_XUQ'",
+        ),
     ),
     "unknown dataset in partition": (
         set_(("kfold", "partitions", 0, "datasets", 0), "DIS_NC_PP"),
         ("'kfold.partitions[0].datasets[0]'", "unknown dataset", "did you mean: 'DIS_NC_P'"),
     ),
     "partition dataset not fitted": (
-        lambda card: card.update(dataset_inputs=[d for d in card["dataset_inputs"] if d["dataset"] != "DY_W_Y"]),
+        lambda card: card.update(
+            dataset_inputs=[d for d in card["dataset_inputs"] if d["dataset"] != "DY_W_Y"]
+        ),
         ("'kfold.partitions[1].datasets[1]'", "not among dataset_inputs", "found: 'DY_W_Y'"),
     ),
     "no partitions": (set_(("kfold", "partitions"), []), ("'kfold.partitions'", "empty list")),
@@ -157,7 +206,10 @@ MALFORMED: dict[str, tuple[Mutation, tuple[str, ...]]] = {
         set_(("kfold", "penalties", 1), {"name": "patience", "alfa": 1.0e-4}),
         ("'kfold.penalties[1].alfa'", "unknown key", "did you mean: 'alpha'"),
     ),
-    "penalty of wrong type": (set_(("kfold", "penalties", 0), 3), ("'kfold.penalties[0]'", "wrong type (int)")),
+    "penalty of wrong type": (
+        set_(("kfold", "penalties", 0), 3),
+        ("'kfold.penalties[0]'", "wrong type (int)"),
+    ),
     "replicas per job above replicas": (
         set_(("replicas_per_job",), 9),
         ("'replicas_per_job'", "found: 9", "<= replicas = 8"),
@@ -166,8 +218,14 @@ MALFORMED: dict[str, tuple[Mutation, tuple[str, ...]]] = {
         set_(("hyperscan_config", "stopping", "min_epochs"), 4000),
         ("'hyperscan_config.stopping.min_epochs'", "above max_epochs = 3000"),
     ),
-    "hyperopt without kfold": (delete(("kfold",)), ("'kfold'", "missing section", "remove 'hyperopt'")),
-    "no startup trials": (set_(("hyperopt", "n_startup"), 0), ("'hyperopt.n_startup'", "an integer >= 1")),
+    "hyperopt without kfold": (
+        delete(("kfold",)),
+        ("'kfold'", "missing section", "remove 'hyperopt'"),
+    ),
+    "no startup trials": (
+        set_(("hyperopt", "n_startup"), 0),
+        ("'hyperopt.n_startup'", "an integer >= 1"),
+    ),
     "x_switch below x_min": (
         set_(("closure", "xgrid", "x_switch"), 1.0e-6),
         ("'closure.xgrid.x_switch'", "above x_min"),
@@ -180,7 +238,9 @@ MALFORMED: dict[str, tuple[Mutation, tuple[str, ...]]] = {
 
 
 @pytest.mark.parametrize("case", list(MALFORMED), ids=list(MALFORMED))
-def test_malformed_runcard_exits_2_with_clear_message(case, quick_runcard, write_runcard, tmp_path, capsys):
+def test_malformed_runcard_exits_2_with_clear_message(
+    case, quick_runcard, write_runcard, tmp_path, capsys
+):
     mutation, fragments = MALFORMED[case]
     mutation(quick_runcard)
     path = write_runcard(quick_runcard)
@@ -199,9 +259,18 @@ def test_malformed_runcard_exits_2_with_clear_message(case, quick_runcard, write
 
 BAD_FILES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "missing file": (None, ("runcard not found",)),
-    "YAML syntax error": ("description: x\nparameters: [1, 2\nnnseed: 3\n", ("YAML syntax error at line 3, column",)),
-    "bad indentation": ("closure:\n  filterseed: 7\n fakenoise: true\n", ("YAML syntax error at line 3",)),
-    "duplicate key": ("nnseed: 1\nmcseed: 2\nnnseed: 3\n", ("line 3, column 1", "'nnseed' is given twice")),
+    "YAML syntax error": (
+        "description: x\nparameters: [1, 2\nnnseed: 3\n",
+        ("YAML syntax error at line 3, column",),
+    ),
+    "bad indentation": (
+        "closure:\n  filterseed: 7\n fakenoise: true\n",
+        ("YAML syntax error at line 3",),
+    ),
+    "duplicate key": (
+        "nnseed: 1\nmcseed: 2\nnnseed: 3\n",
+        ("line 3, column 1", "'nnseed' is given twice"),
+    ),
     "top level is a list": ("- nnseed: 1\n", ("must be a mapping", "found a list")),
     "empty file": ("", ("must be a mapping", "found an empty file")),
     "python tag": ("nnseed: !!python/object:os.system 1\n", ("YAML syntax error at line 1",)),
@@ -244,7 +313,9 @@ def test_schema_forbids_unknown_keys_everywhere():
         if node.get("additionalProperties") is False or "x-keys-checked-by" in node:
             return True
         branches = [part["then"] for part in node.get("allOf", [])]
-        return bool(branches) and all(branch.get("additionalProperties") is False for branch in branches)
+        return bool(branches) and all(
+            branch.get("additionalProperties") is False for branch in branches
+        )
 
     found = list(objects(load_schema()))
     assert len(found) > 15
@@ -252,7 +323,15 @@ def test_schema_forbids_unknown_keys_everywhere():
 
 
 def test_defaults_are_filled(quick_runcard):
-    for key in ("description", "positivity", "genrep", "replicas_per_job", "parallelism", "debug", "double_precision"):
+    for key in (
+        "description",
+        "positivity",
+        "genrep",
+        "replicas_per_job",
+        "parallelism",
+        "debug",
+        "double_precision",
+    ):
         del quick_runcard[key]
     del quick_runcard["parameters"]["positivity"]
     del quick_runcard["closure"]["xgrid"]
@@ -271,7 +350,12 @@ def test_defaults_are_filled(quick_runcard):
         "update_freq": 100,
         "threshold": 1.0e-6,
     }
-    assert expanded["closure"]["xgrid"] == {"n_small": 30, "n_large": 20, "x_min": 1.0e-5, "x_switch": 0.1}
+    assert expanded["closure"]["xgrid"] == {
+        "n_small": 30,
+        "n_large": 20,
+        "x_min": 1.0e-5,
+        "x_switch": 0.1,
+    }
     assert expanded["kfold"]["penalties"] == [{"name": "patience", "alpha": 1.0e-4}]
     assert expanded["debug"] is False and expanded["double_precision"] is False
 
@@ -298,7 +382,10 @@ def test_dump_is_canonical_and_byte_stable(quick_runcard):
 def test_exponent_floats_without_a_dot_are_numbers(quick_runcard):
     text = yaml.safe_dump(quick_runcard, sort_keys=False).replace("0.005", "5e-3")
     assert "5e-3" in text
-    assert expand_runcard(parse_runcard(text, "card"))["parameters"]["optimizer"]["learning_rate"] == 5e-3
+    assert (
+        expand_runcard(parse_runcard(text, "card"))["parameters"]["optimizer"]["learning_rate"]
+        == 5e-3
+    )
 
 
 def test_error_choice_is_deterministic(quick_runcard):
@@ -322,7 +409,9 @@ def _expansion_error(card: dict) -> RuncardError:
 def test_shipped_runcards_expand(name, quick_runcard_path):
     expanded = expand_runcard(load_runcard(quick_runcard_path.with_name(f"{name}.yml")))
     assert expanded == expand_runcard(expanded)
-    assert len(expanded["parameters"]["nodes_per_layer"]) == len(expanded["parameters"]["activation_per_layer"])
+    assert len(expanded["parameters"]["nodes_per_layer"]) == len(
+        expanded["parameters"]["activation_per_layer"]
+    )
 
 
 def test_full_runcard_is_cluster_sized(quick_runcard_path):
@@ -362,7 +451,9 @@ def test_a_history_stride_that_would_fill_memory_is_refused(quick_runcard):
     assert expand_runcard(quick_runcard)["history"]["stride"] == 10
 
 
-def test_more_draws_rerun_no_stage_of_the_fit_and_the_history_stride_only_its_training(quick_runcard):
+def test_more_draws_rerun_no_stage_of_the_fit_and_the_history_stride_only_its_training(
+    quick_runcard,
+):
     """Draw 0 is the fit whatever the number of draws; the stride changes what training records."""
     from replifold.views import stage_views
 
@@ -371,4 +462,6 @@ def test_more_draws_rerun_no_stage_of_the_fit_and_the_history_stride_only_its_tr
     quick_runcard["history"] = {"stride": 20}
     after = stage_views(expand_runcard(quick_runcard))
     assert [stage for stage in before if before[stage] != after[stage]] == ["fit"]
-    assert after["fit"]["history"] == {"stride": 20} and "level1_draws" not in after["fit"]["closure"]
+    assert (
+        after["fit"]["history"] == {"stride": 20} and "level1_draws" not in after["fit"]["closure"]
+    )

@@ -12,7 +12,9 @@ from replifold.runcard import dump_runcard, expand_runcard, load_runcard, runcar
 
 
 def _digests(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): sha256_file(p) for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): sha256_file(p) for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def test_setup_writes_expanded_runcard_hash_and_data(quick_runcard_path, tmp_path, capsys):
@@ -22,9 +24,13 @@ def test_setup_writes_expanded_runcard_hash_and_data(quick_runcard_path, tmp_pat
 
     text = (outdir / "runcard.yml").read_text(encoding="utf-8")
     assert text == dump_runcard(expand_runcard(load_runcard(quick_runcard_path)))
-    assert (outdir / "runcard.sha256").read_text(encoding="utf-8") == f"{runcard_sha256(text)}  runcard.yml\n"
+    assert (outdir / "runcard.sha256").read_text(
+        encoding="utf-8"
+    ) == f"{runcard_sha256(text)}  runcard.yml\n"
     meta = read_json(outdir / "data" / "meta.json")
-    assert [d["name"] for d in meta["datasets"]] == [d["dataset"] for d in load_runcard(quick_runcard_path)["dataset_inputs"]]
+    assert [d["name"] for d in meta["datasets"]] == [
+        d["dataset"] for d in load_runcard(quick_runcard_path)["dataset_inputs"]
+    ]
     ndata = sum(d["ndata"] for d in meta["datasets"])
     summary = capsys.readouterr().err  # progress and summaries are logged to stderr
     assert f"fit closure-quick: 8 datasets, {ndata} data points, 8 replicas" in summary
@@ -61,7 +67,9 @@ def test_different_runcard_needs_force(quick_runcard, write_runcard, tmp_path, c
     assert (outdir / "fit").is_dir()
     text = (outdir / "runcard.yml").read_text(encoding="utf-8")
     assert "mcseed: 99" in text
-    assert (outdir / "runcard.sha256").read_text(encoding="utf-8").split()[0] == runcard_sha256(text)
+    assert (outdir / "runcard.sha256").read_text(encoding="utf-8").split()[0] == runcard_sha256(
+        text
+    )
     assert sorted(p.stem for p in (outdir / "data" / "datasets").iterdir()) == sorted(
         d["dataset"] for d in quick_runcard["dataset_inputs"]
     )
@@ -70,12 +78,17 @@ def test_different_runcard_needs_force(quick_runcard, write_runcard, tmp_path, c
 def test_console_script(quick_runcard_path, tmp_path, write_runcard):
     script = Path(sys.executable).with_name("replifold")
     bad = write_runcard("nnseed: -1\n")
-    failed = subprocess.run([script, "setup", bad, "-o", tmp_path / "bad"], capture_output=True, text=True)
+    failed = subprocess.run(
+        [script, "setup", bad, "-o", tmp_path / "bad"], capture_output=True, text=True
+    )
     assert failed.returncode == 2
     assert "replifold setup: error:" in failed.stderr and "Traceback" not in failed.stderr
 
     done = subprocess.run(
-        [script, "setup", quick_runcard_path, "-o", tmp_path / "good"], capture_output=True, text=True, check=True
+        [script, "setup", quick_runcard_path, "-o", tmp_path / "good"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "fit good: 8 datasets" in done.stderr
     assert (tmp_path / "good" / "data" / "meta.json").is_file()

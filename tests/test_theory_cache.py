@@ -41,7 +41,9 @@ def test_versions_are_part_of_the_document():
 def test_layout_and_record(tmp_path):
     store = TheoryCache(tmp_path)
     key = make_key("grid", {"x": [1.0]}, ["numpy"])
-    assert store.path(key, "grid.pineappl.lz4") == tmp_path / "grid" / key.digest / "grid.pineappl.lz4"
+    assert (
+        store.path(key, "grid.pineappl.lz4") == tmp_path / "grid" / key.digest / "grid.pineappl.lz4"
+    )
     store.write_record(key)
     record = read_json(store.record_path(key))
     assert record["document"]["inputs"] == {"x": [1.0]} and record["digest"] == key.digest

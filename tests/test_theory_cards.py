@@ -13,7 +13,9 @@ BASELINE = 40_000_000  # NNPDF4.0 baseline: NNLO, FONLL-C, fitted charm, Q0 = 1.
 
 
 def _raw(theory_id: int) -> dict:
-    return yaml.safe_load((cards.theory_cards_dir() / f"{theory_id}.yaml").read_text(encoding="utf-8"))
+    return yaml.safe_load(
+        (cards.theory_cards_dir() / f"{theory_id}.yaml").read_text(encoding="utf-8")
+    )
 
 
 def test_card_without_overrides_is_the_file():
@@ -103,4 +105,9 @@ def test_eko_cards_follow_pineko():
 
 def test_nf_at_thresholds():
     card = cards.load_theory_card(BASELINE)
-    assert [cards.nf_at(card, q**2) for q in (1.6, 4.9, 5.0, 200.0)] == [4, 4, 5, 6 if card["MaxNfPdf"] > 5 else 5]
+    assert [cards.nf_at(card, q**2) for q in (1.6, 4.9, 5.0, 200.0)] == [
+        4,
+        4,
+        5,
+        6 if card["MaxNfPdf"] > 5 else 5,
+    ]

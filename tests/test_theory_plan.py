@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 
 import pytest
-
 from dis_stubs import small_dis_runcard
 
 from replifold.dis.theory_plan import plan_from_runcard
@@ -33,7 +32,10 @@ def reference(runcard):
 
 
 def _keys(plan):
-    return [(d.grid.digest, tuple(o.key.digest for o in d.operators), d.fktable.digest) for d in plan.datasets]
+    return [
+        (d.grid.digest, tuple(o.key.digest for o in d.operators), d.fktable.digest)
+        for d in plan.datasets
+    ]
 
 
 def test_grouping_changes_operators_only(runcard, reference):
@@ -52,7 +54,9 @@ def _changed(runcard, **theory):
 
 def test_dis_only_setting_keeps_the_operators(runcard, reference):
     keys, changed = _keys(reference), _keys(_changed(runcard, TMC=0))
-    for (grid, operators, fktable), (grid2, operators2, fktable2) in zip(keys, changed, strict=True):
+    for (grid, operators, fktable), (grid2, operators2, fktable2) in zip(
+        keys, changed, strict=True
+    ):
         assert grid != grid2 and fktable != fktable2 and operators == operators2
 
 

@@ -17,7 +17,6 @@ from replifold.training.losses import experimental_chi2
 QUICK = Path(__file__).resolve().parents[1] / "config" / "runcards" / "closure-quick.yml"
 
 
-
 @pytest.mark.slow
 def test_quick_closure_recovers_level1_chi2_and_truth(tmp_path):
     from replifold.backend import tf
@@ -31,7 +30,9 @@ def test_quick_closure_recovers_level1_chi2_and_truth(tmp_path):
     start = time.perf_counter()
     batch = train_replicas(runcard, problem, list(range(1, 9)))
     wall = time.perf_counter() - start
-    predictions = tf.convert_to_tensor(Observables(problem)(tf.constant(compiled_xf(batch.model)))).numpy()
+    predictions = tf.convert_to_tensor(
+        Observables(problem)(tf.constant(compiled_xf(batch.model)))
+    ).numpy()
     central = predictions.mean(axis=0)
     spread = predictions.std(axis=0, ddof=1)
     central_chi2 = sum(c.chi2 for c in experimental_chi2(problem, central).values()) / problem.ndata

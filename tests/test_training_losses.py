@@ -34,16 +34,40 @@ def small_problem(fracs=(0.75, 1.0)) -> Problem:
         cov = _spd(rng, n)
         theory = rng.normal(size=n)
         datasets.append(
-            Dataset(f"D{k}", "DIS_NC", np.zeros((n, 3)), np.zeros((n, 8, 3)), None, theory,
-                    theory + rng.normal(size=n), np.ones(n), np.zeros((n, 0)), 0.0, cov, frac, offset)
+            Dataset(
+                f"D{k}",
+                "DIS_NC",
+                np.zeros((n, 3)),
+                np.zeros((n, 8, 3)),
+                None,
+                theory,
+                theory + rng.normal(size=n),
+                np.ones(n),
+                np.zeros((n, 0)),
+                0.0,
+                cov,
+                frac,
+                offset,
+            )
         )
         offset += n
     covmat = np.zeros((offset, offset))
     for d in datasets:
         covmat[d.slice, d.slice] = d.covmat
     mask = rng.uniform(size=(3, offset)) < 0.6
-    return Problem(np.ones(3), np.ones(3), np.ones(3), np.zeros((8, 3)), tuple(datasets), (), (), covmat,
-                   np.array([1, 2, 3]), rng.normal(size=(3, offset)), mask)
+    return Problem(
+        np.ones(3),
+        np.ones(3),
+        np.ones(3),
+        np.zeros((8, 3)),
+        tuple(datasets),
+        (),
+        (),
+        covmat,
+        np.array([1, 2, 3]),
+        rng.normal(size=(3, offset)),
+        mask,
+    )
 
 
 def direct_chi2(covmat, residual):
@@ -61,12 +85,28 @@ def test_layout_chi2_is_the_subset_covariance_chi2_of_each_replica():
         residual = problem.replica_data[row] - predictions[k]
         tr = problem.training_mask[row]
         vl = ~tr & validated
-        assert chi2_tr[k] == pytest.approx(direct_chi2(problem.covmat[np.ix_(tr, tr)], residual[tr]), rel=1e-10)
-        assert chi2_vl[k] == pytest.approx(direct_chi2(problem.covmat[np.ix_(vl, vl)], residual[vl]), rel=1e-10)
+        assert chi2_tr[k] == pytest.approx(
+            direct_chi2(problem.covmat[np.ix_(tr, tr)], residual[tr]), rel=1e-10
+        )
+        assert chi2_vl[k] == pytest.approx(
+            direct_chi2(problem.covmat[np.ix_(vl, vl)], residual[vl]), rel=1e-10
+        )
         assert layout.n_training[k] == tr.sum() and layout.n_validation[k] == vl.sum()
-    compiled = whitened_chi2(*(tf.constant(a) for a in (layout.whiten, layout.data, layout.training_rows,
-                                                        layout.validation_rows, predictions)))
-    np.testing.assert_allclose(np.stack([c.numpy() for c in compiled]), np.stack([chi2_tr, chi2_vl]), rtol=1e-12)
+    compiled = whitened_chi2(
+        *(
+            tf.constant(a)
+            for a in (
+                layout.whiten,
+                layout.data,
+                layout.training_rows,
+                layout.validation_rows,
+                predictions,
+            )
+        )
+    )
+    np.testing.assert_allclose(
+        np.stack([c.numpy() for c in compiled]), np.stack([chi2_tr, chi2_vl]), rtol=1e-12
+    )
 
 
 def test_excluded_datasets_leave_training_and_validation():
@@ -74,7 +114,9 @@ def test_excluded_datasets_leave_training_and_validation():
     indices = fitted_indices(problem, exclude_datasets=["D0"])
     assert indices.tolist() == list(range(6, 10))
     layout = replica_chi2_layout(problem, [0], indices)
-    assert layout.n_validation[0] == 0 and layout.n_training[0] == problem.training_mask[0, 6:].sum()
+    assert (
+        layout.n_validation[0] == 0 and layout.n_training[0] == problem.training_mask[0, 6:].sum()
+    )
     with pytest.raises(UserError, match="unknown datasets"):
         fitted_indices(problem, exclude_datasets=["D9"])
     with pytest.raises(UserError, match="nothing left"):
@@ -87,7 +129,9 @@ def test_experimental_chi2_uses_level1_data_and_full_covariance():
     chi2 = experimental_chi2(problem, predictions)
     for d in problem.datasets:
         assert chi2[d.name].ndata == d.ndata
-        assert chi2[d.name].chi2 == pytest.approx(direct_chi2(d.covmat, d.central - d.theory), rel=1e-10)
+        assert chi2[d.name].chi2 == pytest.approx(
+            direct_chi2(d.covmat, d.central - d.theory), rel=1e-10
+        )
 
 
 def test_multiplier_schedules_as_n3fit():
@@ -106,7 +150,9 @@ def test_positivity_loss_per_set_and_n3fits_pass_test():
     sets = tf.constant(set_matrix([2, 1]), tf.float64)
     losses = positivity_set_losses(observables, sets, 3.0).numpy()
     floor = 1e-7 * (np.exp(-np.array([1.0, 2.0, 3.0])) - 1.0)
-    np.testing.assert_allclose(losses[0], [3.0 * 2.0, 3.0 * 1e-7 * (np.exp(-5.0) - 1.0)], rtol=1e-12)
+    np.testing.assert_allclose(
+        losses[0], [3.0 * 2.0, 3.0 * 1e-7 * (np.exp(-5.0) - 1.0)], rtol=1e-12
+    )
     np.testing.assert_allclose(losses[1], [3.0 * floor[:2].sum(), 3.0 * floor[2]], rtol=1e-12)
     # a set passes when its loss (multiplier included) is below the threshold
     assert positivity_passes(np.array([[5e-7, -1e-9], [2e-6, 0.0]]), 1e-6).tolist() == [True, False]
@@ -116,7 +162,9 @@ def test_positivity_loss_per_set_and_n3fits_pass_test():
 def test_integrability_loss_squares_the_multiplied_observable():
     observables = tf.constant([[0.5, -1.0, 2.0]], tf.float64)
     multipliers = tf.constant([2.0, 2.0, 3.0], tf.float64)
-    assert integrability_loss(observables, multipliers).numpy()[0] == pytest.approx(1.0 + 4.0 + 36.0)
+    assert integrability_loss(observables, multipliers).numpy()[0] == pytest.approx(
+        1.0 + 4.0 + 36.0
+    )
 
 
 def test_per_replica_clipping_matches_keras_clipnorm_for_each_replica_alone():
@@ -128,7 +176,9 @@ def test_per_replica_clipping_matches_keras_clipnorm_for_each_replica_alone():
     reference = keras.optimizers.SGD(clipnorm=0.5)
     for r in range(3):
         expected = keras.ops.convert_to_numpy(reference._clip_by_norm(gradient[r]))
-        np.testing.assert_allclose(clipped[r], expected, rtol=1e-6)  # same rule, summation order aside
+        np.testing.assert_allclose(
+            clipped[r], expected, rtol=1e-6
+        )  # same rule, summation order aside
     np.testing.assert_array_equal(clipped[1], gradient[1])
     assert np.linalg.norm(clipped[0]) == pytest.approx(0.5, rel=1e-6)
 

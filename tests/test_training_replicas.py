@@ -18,7 +18,6 @@ QUICK = Path(__file__).resolve().parents[1] / "config" / "runcards" / "closure-q
 BATCH = list(range(1, 11))
 
 
-
 @pytest.fixture(scope="module")
 def runcard():
     """The quick runcard with 10 replicas, short, and settings under which replicas stop early."""
@@ -56,8 +55,12 @@ def test_replica_trained_among_ten_equals_replica_trained_alone(runcard, problem
 
     alone = train_replicas(runcard, problem, [replica])
     index = BATCH.index(replica)
-    difference = _largest_relative_difference(stacked.model.replica_weights(index), alone.model.replica_weights(0))
-    print(f"replica {replica}: largest relative weight difference stacked vs alone = {difference:.3g}")
+    difference = _largest_relative_difference(
+        stacked.model.replica_weights(index), alone.model.replica_weights(0)
+    )
+    print(
+        f"replica {replica}: largest relative weight difference stacked vs alone = {difference:.3g}"
+    )
     assert difference < 1e-5
     mine, theirs = stacked.result.replica(replica), alone.result.replica(replica)
     for key in ("stop_reason", "best_epoch", "last_epoch", "positivity", "n_tr", "n_vl", "seeds"):
@@ -65,7 +68,9 @@ def test_replica_trained_among_ten_equals_replica_trained_alone(runcard, problem
     for key in ("chi2_tr", "chi2_vl", "chi2_exp_total"):
         assert getattr(mine, key) == pytest.approx(getattr(theirs, key), rel=1e-5), key
     for name, values in alone.history.values.items():  # the curves too, NaN where it had stopped
-        np.testing.assert_allclose(values[:, 0], stacked.history.values[name][:, index], rtol=1e-4, atol=1e-9, err_msg=name)
+        np.testing.assert_allclose(
+            values[:, 0], stacked.history.values[name][:, index], rtol=1e-4, atol=1e-9, err_msg=name
+        )
     # The settings must exercise what could leak: early stopping of some replicas, not all at once.
     reasons = [r.stop_reason for r in stacked.result.replicas]
     assert "patience" in reasons
@@ -76,8 +81,13 @@ def test_results_are_complete_and_consistent(stacked, problem):
     for result in stacked.result.replicas:
         assert result.stop_reason in ("patience", "max_epochs") and not result.failed
         assert -1 <= result.best_epoch <= result.last_epoch
-        if result.best_epoch == -1:  # never good enough to count: trained to the end, last weights kept
-            assert result.stop_reason == "max_epochs" and result.last_epoch == stacked.result.epochs - 1
+        if (
+            result.best_epoch == -1
+        ):  # never good enough to count: trained to the end, last weights kept
+            assert (
+                result.stop_reason == "max_epochs"
+                and result.last_epoch == stacked.result.epochs - 1
+            )
         assert set(result.chi2_exp) == {d.name for d in problem.datasets}
         assert result.ndata_exp_total == problem.ndata
         assert result.chi2_exp_total == pytest.approx(sum(result.chi2_exp.values()))
@@ -98,7 +108,9 @@ def test_diverging_replica_fails_and_the_others_are_untouched(runcard, problem, 
         if replica == 4:
             continue
         assert batch.result.replica(replica) == stacked.result.replica(replica)
-        for mine, clean in zip(batch.model.replica_weights(index), stacked.model.replica_weights(index)):
+        for mine, clean in zip(
+            batch.model.replica_weights(index), stacked.model.replica_weights(index)
+        ):
             np.testing.assert_array_equal(mine, clean)
 
 
@@ -116,12 +128,18 @@ def test_patience_is_truncated_not_rounded_up():
     from replifold.training.lagrange import LagrangeSchedule
     from replifold.training.settings import TrainingSettings
 
-    settings = TrainingSettings(333, 0.1, "Adam", 1e-3, None, LagrangeSchedule(1.0, 1.0, 100), 1e-6, 10.0)
+    settings = TrainingSettings(
+        333, 0.1, "Adam", 1e-3, None, LagrangeSchedule(1.0, 1.0, 100), 1e-6, 10.0
+    )
     assert settings.patience == 33  # 33.3; ceil gave 34
-    assert dataclasses.replace(settings, stopping_patience=0.001).patience == 0  # n3fit's int(); the old max(1, .) gave 1
+    assert (
+        dataclasses.replace(settings, stopping_patience=0.001).patience == 0
+    )  # n3fit's int(); the old max(1, .) gave 1
 
 
-def test_history_is_recorded_in_the_loop_and_ends_where_each_replica_stopped(runcard, problem, stacked):
+def test_history_is_recorded_in_the_loop_and_ends_where_each_replica_stopped(
+    runcard, problem, stacked
+):
     from replifold.backend import tf
     from replifold.model import Observables
     from replifold.training.losses import fitted_indices, replica_chi2_layout
@@ -133,13 +151,23 @@ def test_history_is_recorded_in_the_loop_and_ends_where_each_replica_stopped(run
     assert history.replicas == len(BATCH)
     # epoch 0 is the untrained model: the recorded chi2 is the chi2 of its predictions
     model = build_model(runcard, problem, BATCH)
-    predictions = tf.convert_to_tensor(Observables(problem)(tf.constant(compiled_xf(model)))).numpy()
-    layout = replica_chi2_layout(problem, [problem.replica_index(r) for r in BATCH], fitted_indices(problem))
+    predictions = tf.convert_to_tensor(
+        Observables(problem)(tf.constant(compiled_xf(model)))
+    ).numpy()
+    layout = replica_chi2_layout(
+        problem, [problem.replica_index(r) for r in BATCH], fitted_indices(problem)
+    )
     chi2_tr, chi2_vl = layout.chi2(predictions)
     np.testing.assert_allclose(history.values["chi2_tr"][0], chi2_tr / layout.n_training, rtol=1e-4)
-    np.testing.assert_allclose(history.values["chi2_vl"][0], chi2_vl / layout.n_validation, rtol=1e-4)
+    np.testing.assert_allclose(
+        history.values["chi2_vl"][0], chi2_vl / layout.n_validation, rtol=1e-4
+    )
     # computed in the model's float32 inside the loop, as n3fit's multipliers are
-    np.testing.assert_allclose(history.positivity_multiplier, [100.0 * 1.2 ** (e // 100) for e in history.epochs], rtol=1e-6)
+    np.testing.assert_allclose(
+        history.positivity_multiplier,
+        [100.0 * 1.2 ** (e // 100) for e in history.epochs],
+        rtol=1e-6,
+    )
     for column, result in enumerate(stacked.result.replicas):
         values = history.values["chi2_vl"][:, column]
         assert np.all(np.isfinite(values[history.epochs <= result.last_epoch]))

@@ -50,7 +50,9 @@ class SlurmJob:
 
 def launch(workdir: Path, card: Path, executor: tuple[str, ...]) -> subprocess.Popen:
     """Start snakemake on `card` under `timeout -k`: a hung SLURM status loop cannot hang the suite."""
-    snakemake = snakemake_command(workdir, *executor, "--config", f"runcards=[{card}]", "results=results")
+    snakemake = snakemake_command(
+        workdir, *executor, "--config", f"runcards=[{card}]", "results=results"
+    )
     with (workdir / "snakemake.out").open("w") as out:
         return subprocess.Popen(
             ["timeout", "-k", "30", str(CAMPAIGN_LIMIT_S), *snakemake],
@@ -74,13 +76,20 @@ def campaign(workdir: Path, card: Path, executor: tuple[str, ...]) -> Campaign:
 
 def slurm_jobs(workdir: Path) -> list[SlurmJob]:
     """Every job the controller still lists (MinJobAge is an hour) that ran in `workdir`."""
-    listing = subprocess.run(["scontrol", "show", "job", "--oneliner"], capture_output=True, text=True, check=True)
+    listing = subprocess.run(
+        ["scontrol", "show", "job", "--oneliner"], capture_output=True, text=True, check=True
+    )
     jobs = []
     for line in listing.stdout.splitlines():
         fields = dict(item.split("=", 1) for item in line.split() if "=" in item)
         if fields.get("WorkDir") != str(workdir):
             continue
         rule, _, wildcards = fields["Comment"].removeprefix("rule_").partition("_wildcards_")
-        gpu = next((fields[key] for key in ("TresPerJob", "TresPerNode") if "gpu" in fields.get(key, "")), None)
-        jobs.append(SlurmJob(fields["JobId"], rule, wildcards, fields["Partition"], fields["JobState"], gpu))
+        gpu = next(
+            (fields[key] for key in ("TresPerJob", "TresPerNode") if "gpu" in fields.get(key, "")),
+            None,
+        )
+        jobs.append(
+            SlurmJob(fields["JobId"], rule, wildcards, fields["Partition"], fields["JobState"], gpu)
+        )
     return jobs

@@ -28,7 +28,9 @@ def _cannot_start(done: subprocess.CompletedProcess) -> str:
 @pytest.fixture(scope="session")
 def slurm_cluster() -> Iterator[Callable[[Path], list[SlurmJob]]]:
     """The running one-node cluster; yields the way to list a campaign's jobs on it."""
-    done = subprocess.run(["bash", str(START)], capture_output=True, text=True, check=False, timeout=600)
+    done = subprocess.run(
+        ["bash", str(START)], capture_output=True, text=True, check=False, timeout=600
+    )
     if done.returncode == CANNOT_RUN_SLURM and os.environ.get("REPLIFOLD_REQUIRE_SLURM") != "1":
         pytest.skip(_cannot_start(done))
     if done.returncode != 0:

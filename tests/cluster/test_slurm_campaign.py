@@ -20,7 +20,9 @@ pytestmark = pytest.mark.slurm
 TRAINING_RULES = {"train_fold", "fit_batch"}
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) ")
 KILLED_FOLD = "train_fold", f"{FIT}_0_0"  # trial 0, fold 0: the first training job to start
-FOLD_LOG = Path("results", FIT, "logs", "train_fold", "trial0_fold0.log")  # created as `replifold` starts
+FOLD_LOG = Path(
+    "results", FIT, "logs", "train_fold", "trial0_fold0.log"
+)  # created as `replifold` starts
 FOLD_RESULT = Path("results", FIT, "hyperopt", "trial0", "fold0", "result.json")
 INTO_THE_FOLD_S = 3  # how long `replifold train-fold` runs before the kill (it takes ~12 s here)
 
@@ -51,11 +53,15 @@ def submitted(output: str) -> list[str]:
     return SUBMITTED.findall(output)
 
 
-def test_training_jobs_go_through_sbatch_and_short_jobs_run_beside_snakemake(slurm_campaign, slurm_cluster):
+def test_training_jobs_go_through_sbatch_and_short_jobs_run_beside_snakemake(
+    slurm_campaign, slurm_cluster
+):
     jobs = slurm_cluster(slurm_campaign.workdir)
     counts = slurm_campaign.run.job_counts()
     local = set(re.findall(r"^localrule (\S+):", slurm_campaign.run.output, re.MULTILINE))
-    assert local == set(counts) - TRAINING_RULES - {"total"}, local  # setup, suggest, reduce, ..., archive, all
+    assert local == set(counts) - TRAINING_RULES - {"total"}, (
+        local
+    )  # setup, suggest, reduce, ..., archive, all
     cluster_jobs = sum(counts[rule] for rule in TRAINING_RULES)
     assert len(jobs) == cluster_jobs == len(submitted(slurm_campaign.run.output))
     assert {job.id for job in jobs} == set(submitted(slurm_campaign.run.output))
@@ -80,10 +86,17 @@ def test_slurm_archive_equals_local_archive(slurm_campaign, local_campaign):
 def _running(workdir: Path, comment: str) -> list[str]:
     """Ids of the running jobs of `workdir` whose comment (rule and wildcards) is `comment`."""
     listing = subprocess.run(
-        ["squeue", "--noheader", "--states=RUNNING", "--format=%i|%k|%Z"], capture_output=True, text=True, check=True
+        ["squeue", "--noheader", "--states=RUNNING", "--format=%i|%k|%Z"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     rows = (line.split("|") for line in listing.stdout.splitlines())
-    return [job for job, job_comment, jobdir in rows if jobdir == str(workdir) and job_comment == comment]
+    return [
+        job
+        for job, job_comment, jobdir in rows
+        if jobdir == str(workdir) and job_comment == comment
+    ]
 
 
 def _cancel_mid_fold(workdir: Path, process: subprocess.Popen) -> str:
@@ -96,11 +109,15 @@ def _cancel_mid_fold(workdir: Path, process: subprocess.Popen) -> str:
         if running and (workdir / FOLD_LOG).exists():
             started_at = started_at or time.monotonic()
             if time.monotonic() - started_at >= INTO_THE_FOLD_S:
-                assert not (workdir / FOLD_RESULT).exists(), "the fold finished before it could be killed"
+                assert not (workdir / FOLD_RESULT).exists(), (
+                    "the fold finished before it could be killed"
+                )
                 subprocess.run(["scancel", running[0]], check=True)
                 return running[0]
         time.sleep(0.5)
-    pytest.fail(f"{comment} never ran {INTO_THE_FOLD_S} s:\n{(workdir / 'snakemake.out').read_text()[-3000:]}")
+    pytest.fail(
+        f"{comment} never ran {INTO_THE_FOLD_S} s:\n{(workdir / 'snakemake.out').read_text()[-3000:]}"
+    )
 
 
 def test_a_cancelled_fold_is_resubmitted_and_changes_nothing(

@@ -12,8 +12,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
-from mongo_helpers import BIN, SERVER, Processes, free_port, port_is_free, setup_fit, start_processes, wait_until
+from mongo_helpers import (
+    BIN,
+    SERVER,
+    Processes,
+    free_port,
+    port_is_free,
+    setup_fit,
+    start_processes,
+    wait_until,
+)
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +35,16 @@ def server_binary() -> Path:
 def server(server_binary: Path) -> Iterator[int]:
     """A server started by the test (so it outlives the driver); its port."""
     port = free_port()
-    command = [str(server_binary), "--host", "127.0.0.1", "--port", str(port), "--storage-path", ":memory:", "--standalone"]
+    command = [
+        str(server_binary),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--storage-path",
+        ":memory:",
+        "--standalone",
+    ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until(lambda: not port_is_free(port), 30, "the test server")
@@ -47,5 +64,3 @@ def processes(tmp_path: Path, server_binary: Path) -> Iterator[Processes]:
     procs = start_processes(tmp_path / "logs")
     yield procs
     procs.stop_all()
-
-

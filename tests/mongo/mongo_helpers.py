@@ -19,7 +19,9 @@ STALE_AFTER_S = 4.0
 POLL_S = 0.2
 BIN = Path(sys.executable).parent
 SERVER = "secantusd-py"
-SERVER_TEMPLATE = f"{BIN / SERVER} --host {{host}} --port {{port}} --storage-path :memory: --standalone"
+SERVER_TEMPLATE = (
+    f"{BIN / SERVER} --host {{host}} --port {{port}} --storage-path :memory: --standalone"
+)
 
 
 def free_port() -> int:
@@ -33,11 +35,21 @@ def tiny_card(port: int, rounds: int = 2, workers: int = 2) -> dict:
     card = yaml.safe_load(RUNCARD.read_text(encoding="utf-8"))
     card["replicas"] = card["replicas_per_job"] = 2
     card["parameters"]["epochs"] = 60
-    card["hyperscan_config"]["stopping"] = {"min_epochs": 40, "max_epochs": 90, "min_patience": 0.1, "max_patience": 0.3}
+    card["hyperscan_config"]["stopping"] = {
+        "min_epochs": 40,
+        "max_epochs": 90,
+        "min_patience": 0.1,
+        "max_patience": 0.3,
+    }
     card["hyperscan_config"]["architecture"].update(min_units=4, max_units=8)
     card["kfold"].update(threshold=1.0e9, penalties_in_loss=False)
     card["hyperopt"].update(
-        rounds=rounds, trials_per_round=2, replicas=2, n_startup=2, engine="mongo", workers=workers,
+        rounds=rounds,
+        trials_per_round=2,
+        replicas=2,
+        n_startup=2,
+        engine="mongo",
+        workers=workers,
         db={"host": "127.0.0.1", "port": port, "name": "replifold_test"},
     )
     return card
@@ -77,7 +89,9 @@ class Processes:
 
     def start(self, label: str, *args: str) -> subprocess.Popen:
         log = open(self.logs / f"{label}.log", "ab")
-        process = subprocess.Popen([str(BIN / "replifold"), *args], stdout=log, stderr=subprocess.STDOUT, env=self.env)
+        process = subprocess.Popen(
+            [str(BIN / "replifold"), *args], stdout=log, stderr=subprocess.STDOUT, env=self.env
+        )
         log.close()
         self.running.append(process)
         return process
@@ -96,5 +110,9 @@ class Processes:
 
 
 def start_processes(logs: Path) -> Processes:
-    env = {**os.environ, "REPLIFOLD_MONGOD": SERVER_TEMPLATE, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "REPLIFOLD_MONGOD": SERVER_TEMPLATE,
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
     return Processes(env, logs)

@@ -6,9 +6,9 @@ import subprocess
 
 import pytest
 from bson import json_util
+from mongo_helpers import BIN, SERVER, free_port, port_is_free, timing_args, tiny_card, wait_until
 from pymongo import MongoClient
 
-from mongo_helpers import BIN, SERVER, free_port, port_is_free, timing_args, tiny_card, wait_until
 from replifold.cli import main
 from replifold.tarballs import tarball_bytes
 
@@ -26,12 +26,20 @@ def _archive(path, exp_key: str, docs: list[dict]):
     return path
 
 
-def test_replace_keeps_the_scans_jobs_when_the_new_ones_cannot_go_in(make_fit, server, tmp_path, capsys):
+def test_replace_keeps_the_scans_jobs_when_the_new_ones_cannot_go_in(
+    make_fit, server, tmp_path, capsys
+):
     fit = make_fit(tiny_card(server, rounds=1))
     jobs = _collection(server)
-    originals = [{"tid": t, "state": 2, "exp_key": fit.name, "spec": {"t": t}, "result": {"status": "ok"}} for t in (0, 1)]
+    originals = [
+        {"tid": t, "state": 2, "exp_key": fit.name, "spec": {"t": t}, "result": {"status": "ok"}}
+        for t in (0, 1)
+    ]
     jobs.insert_many([dict(doc) for doc in originals])
-    too_large = [{"tid": 0, "state": 2, "spec": {}}, {"tid": 1, "state": 2, "spec": {"blob": "x" * 17_000_000}}]
+    too_large = [
+        {"tid": 0, "state": 2, "spec": {}},
+        {"tid": 1, "state": 2, "spec": {"blob": "x" * 17_000_000}},
+    ]
     bad = _archive(tmp_path / "bad.tar.gz", fit.name, too_large)
 
     assert main(["mongo-extract", str(fit), str(bad), "--replace"]) == 2
@@ -41,7 +49,9 @@ def test_replace_keeps_the_scans_jobs_when_the_new_ones_cannot_go_in(make_fit, s
     assert jobs.count_documents({"exp_key": {"$regex": r"\.(staging|replaced)$"}}) == 0
 
     good = _archive(tmp_path / "good.tar.gz", fit.name, [{"tid": 7, "state": 2, "spec": {"t": 7}}])
-    assert main(["mongo-extract", str(fit), str(good)]) == 2  # without --replace: refused, nothing changed
+    assert (
+        main(["mongo-extract", str(fit), str(good)]) == 2
+    )  # without --replace: refused, nothing changed
     assert "pass --replace" in capsys.readouterr().err
     assert main(["mongo-extract", str(fit), str(good), "--replace"]) == 0
     assert [d["tid"] for d in jobs.find({"exp_key": fit.name})] == [7]
@@ -53,21 +63,39 @@ def test_a_broken_archive_is_refused_before_any_server_is_asked(make_fit, tmp_pa
     archive = _archive(tmp_path / "scan.tar.gz", fit.name, [{"tid": 0, "state": 2}])
     truncated = tmp_path / "truncated.tar.gz"
     truncated.write_bytes(archive.read_bytes()[:-30])
-    for broken, message in ((truncated, "truncated or corrupt"), (tmp_path / "missing.tar.gz", "no archive at")):
+    for broken, message in (
+        (truncated, "truncated or corrupt"),
+        (tmp_path / "missing.tar.gz", "no archive at"),
+    ):
         assert main(["mongo-extract", str(fit), str(broken)]) == 2
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err
 
 
-def test_the_driver_ends_with_a_clear_error_when_its_server_goes_away(make_fit, processes, tmp_path, server_binary):
+def test_the_driver_ends_with_a_clear_error_when_its_server_goes_away(
+    make_fit, processes, tmp_path, server_binary
+):
     port = free_port()
-    command = [str(BIN / SERVER), "--host", "127.0.0.1", "--port", str(port), "--storage-path", ":memory:", "--standalone"]
+    command = [
+        str(BIN / SERVER),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--storage-path",
+        ":memory:",
+        "--standalone",
+    ]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until(lambda: not port_is_free(port), 30, "the test server")
         fit = make_fit(tiny_card(port, rounds=1, workers=1))
         driver = processes.start("driver", "mongo-driver", str(fit), *timing_args())
-        wait_until(lambda: _collection(port).count_documents({"exp_key": fit.name}) > 0, 60, "a queued trial")
+        wait_until(
+            lambda: _collection(port).count_documents({"exp_key": fit.name}) > 0,
+            60,
+            "a queued trial",
+        )
     finally:
         server.kill()
         server.wait()

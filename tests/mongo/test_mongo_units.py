@@ -7,8 +7,8 @@ import tarfile
 from pathlib import Path
 
 import pytest
-
 from mongo_helpers import tiny_card
+
 from replifold.cli import main
 from replifold.errors import RuncardError, UserError
 from replifold.hyperopt.engines.mongo.dump import read_jobs
@@ -20,7 +20,12 @@ from replifold.tarballs import tarball_bytes
 def test_settings_default_to_loopback_and_need_the_mongo_engine(quick_runcard):
     quick_runcard["hyperopt"]["engine"] = "mongo"
     settings = MongoSettings.from_runcard(quick_runcard)
-    assert (settings.host, settings.port, settings.name, settings.workers) == ("127.0.0.1", 27017, "replifold", 1)
+    assert (settings.host, settings.port, settings.name, settings.workers) == (
+        "127.0.0.1",
+        27017,
+        "replifold",
+        1,
+    )
     quick_runcard["hyperopt"]["engine"] = "files"
     with pytest.raises(RuncardError, match="hyperopt.engine"):
         MongoSettings.from_runcard(quick_runcard)
@@ -51,7 +56,14 @@ def test_credentials_come_from_the_environment_or_a_file(tmp_path):
 def test_server_command_binds_the_configured_host(monkeypatch, tmp_path):
     settings = MongoSettings("127.0.0.1", 4321, "db", 1)
     monkeypatch.setenv("REPLIFOLD_MONGOD", "python --host {host} --port {port} --path {dbpath}")
-    assert server_command(settings, tmp_path)[1:] == ["--host", "127.0.0.1", "--port", "4321", "--path", str(tmp_path)]
+    assert server_command(settings, tmp_path)[1:] == [
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "4321",
+        "--path",
+        str(tmp_path),
+    ]
     monkeypatch.setenv("REPLIFOLD_MONGOD", "surely-not-a-mongod-binary --port {port}")
     with pytest.raises(UserError, match="not on PATH"):
         server_command(settings, tmp_path)
@@ -65,7 +77,11 @@ def _tarball(path: Path, member: tarfile.TarInfo, data: bytes = b"") -> Path:
 
 @pytest.mark.parametrize(
     "name, kind",
-    [("../escape.json", tarfile.REGTYPE), ("/etc/escape.json", tarfile.REGTYPE), ("fit/link", tarfile.SYMTYPE)],
+    [
+        ("../escape.json", tarfile.REGTYPE),
+        ("/etc/escape.json", tarfile.REGTYPE),
+        ("fit/link", tarfile.SYMTYPE),
+    ],
 )
 def test_restoring_refuses_members_outside_the_archive(tmp_path, name, kind):
     member = tarfile.TarInfo(name)
@@ -86,8 +102,12 @@ def test_restoring_reads_the_jobs_of_a_compressed_scan(tmp_path):
 
 @pytest.mark.parametrize(
     "content, message",
-    [(b"[{", "not extended JSON"), (b'{"tid": 0}', "not a list of hyperopt job documents"),
-     (b'[{"tid": 0}, {"tid": 0}]', "some trial id twice"), (b"\xff", "not extended JSON")],
+    [
+        (b"[{", "not extended JSON"),
+        (b'{"tid": 0}', "not a list of hyperopt job documents"),
+        (b'[{"tid": 0}, {"tid": 0}]', "some trial id twice"),
+        (b"\xff", "not extended JSON"),
+    ],
 )
 def test_restoring_refuses_what_is_not_a_scan(tmp_path, content, message):
     archive = tmp_path / "bad.tar.gz"
@@ -96,7 +116,9 @@ def test_restoring_refuses_what_is_not_a_scan(tmp_path, content, message):
         read_jobs(archive)
 
 
-@pytest.mark.parametrize("host", ["mongodb://user:secret@db.example.org", "user:secret@db", "db/replifold", "a b"])
+@pytest.mark.parametrize(
+    "host", ["mongodb://user:secret@db.example.org", "user:secret@db", "db/replifold", "a b"]
+)
 def test_the_database_host_refuses_uris_without_echoing_them(write_runcard, tmp_path, capsys, host):
     card = tiny_card(27017)
     card["hyperopt"]["db"]["host"] = host

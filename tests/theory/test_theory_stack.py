@@ -46,7 +46,10 @@ def built(card, tmp_path_factory):
     cache = TheoryCache(tmp_path_factory.mktemp("cache"))
     grid = grid_key(card, OBSERVABLE, KINEMATICS, XGRID)
     scales = KINEMATICS.scales()
-    operators = [operator_key(card, XGRID, scales[:2]), operator_key(card, XGRID, scales[2:])]  # two groups
+    operators = [
+        operator_key(card, XGRID, scales[:2]),
+        operator_key(card, XGRID, scales[2:]),
+    ]  # two groups
     fktable = fktable_key(grid.digest, card, XGRID, scales)
     for key in (grid, *operators, fktable):
         cache.write_record(key)
@@ -56,7 +59,13 @@ def built(card, tmp_path_factory):
         build_fktable(cache, fktable.digest, [op.digest for op in operators]),
     ]
     again = build_fktable(cache, fktable.digest, [op.digest for op in operators])
-    return {"cache": cache, "first": first, "again": again, "fktable": first[-1].path, "operators": [r.path for r in first[1:3]]}
+    return {
+        "cache": cache,
+        "first": first,
+        "again": again,
+        "fktable": first[-1].path,
+        "operators": [r.path for r in first[1:3]],
+    }
 
 
 class _PDF:
@@ -117,9 +126,16 @@ def test_fk_table_matches_yadism_with_eko_evolution(card, built):
     predictions = np.einsum("dfx,fx->d", fk.fk, make_truth().xf(XGRID))
 
     output = yadism.run_yadism(yadism_theory(card), observables_card(OBSERVABLE, KINEMATICS, XGRID))
-    yadism_values = np.array([point["result"] for point in output.apply_pdf(_evolved_truth(built["operators"]))[OBSERVABLE.name]])
+    yadism_values = np.array(
+        [
+            point["result"]
+            for point in output.apply_pdf(_evolved_truth(built["operators"]))[OBSERVABLE.name]
+        ]
+    )
     np.testing.assert_allclose(predictions, yadism_values, rtol=1e-5)
-    assert np.all(predictions > 0.1)  # reduced cross sections of order 1, not a trivially empty table
+    assert np.all(
+        predictions > 0.1
+    )  # reduced cross sections of order 1, not a trivially empty table
 
 
 def test_fk_table_matches_pineappl_convolution(built):
@@ -131,4 +147,6 @@ def test_fk_table_matches_pineappl_convolution(built):
     )
     expected = table.convolve(pdg_convs=[convolution], xfxs=[_truth_at_q0])
     fk = read_fktable(built["fktable"], XGRID)
-    np.testing.assert_allclose(np.einsum("dfx,fx->d", fk.fk, make_truth().xf(XGRID)), expected, rtol=1e-12)
+    np.testing.assert_allclose(
+        np.einsum("dfx,fx->d", fk.fk, make_truth().xf(XGRID)), expected, rtol=1e-12
+    )

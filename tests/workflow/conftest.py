@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 import pytest
+from workflow_campaigns import FIT, CleanRun, archive_of, campaign
 
 from replifold.io import sha256_file
-from workflow_campaigns import FIT, CleanRun, archive_of, campaign
 
 
 @pytest.fixture(scope="session")

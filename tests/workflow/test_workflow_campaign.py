@@ -6,10 +6,10 @@ import shutil
 import time
 
 import pytest
+from workflow_campaigns import FIT, archive_of, campaign
 
 from replifold.cli import main
 from replifold.io import sha256_file
-from workflow_campaigns import FIT, archive_of, campaign
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,9 @@ def test_a_failed_fold_reruns_alone_and_changes_nothing(clean_run, snakemake, tm
     assert "simulated crash of trial 1, fold 0" in failed.output
     results = tmp_path / "results" / FIT
     assert not (results / "hyperopt" / "trial1" / "fold0" / "result.json").exists()
-    assert (results / "hyperopt" / "trial1" / "fold1" / "result.json").is_file()  # --keep-going ran the rest
+    assert (
+        results / "hyperopt" / "trial1" / "fold1" / "result.json"
+    ).is_file()  # --keep-going ran the rest
     untouched = {p: p.stat().st_mtime_ns for p in (results / "hyperopt").rglob("*.json")}
 
     rerun = campaign(snakemake, tmp_path, tmp_path / card.name)
@@ -58,4 +60,6 @@ def test_the_readmes_main_job_runs_from_the_shipped_config(snakemake, tmp_path, 
     record_property("quick_campaign_seconds", round(time.monotonic() - started, 1))
     assert run.returncode == 0, run.output[-5000:]
     fit = tmp_path / "results" / "closure-quick"
-    assert (fit / "report" / "index.html").is_file() and (fit / "archive" / "closure-quick.tar.gz").is_file()
+    assert (fit / "report" / "index.html").is_file() and (
+        fit / "archive" / "closure-quick.tar.gz"
+    ).is_file()

@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 
 import pytest
-
-from replifold.io import sha256_file
 from snakemake_runs import snakemake_command, snakemake_env
 from workflow_campaigns import CleanRun, archive_of, campaign, campaign_args
+
+from replifold.io import sha256_file
 
 pytestmark = pytest.mark.slow
 
@@ -67,10 +67,14 @@ def _copy_card(clean_run: CleanRun, workdir: Path) -> Path:
 
 
 @pytest.mark.parametrize("seed", SNAKEMAKE_KILL_SEEDS)
-def test_killing_snakemake_and_its_jobs_then_rerunning_gives_the_same_archive(clean_run, snakemake, tmp_path, seed):
+def test_killing_snakemake_and_its_jobs_then_rerunning_gives_the_same_archive(
+    clean_run, snakemake, tmp_path, seed
+):
     card = _copy_card(clean_run, tmp_path)
     at = random.Random(seed).uniform(0.1, 0.9) * clean_run.seconds
-    print(f"seed {seed}: SIGKILL to snakemake and its jobs at {at:.1f} s of a {clean_run.seconds:.1f} s campaign")
+    print(
+        f"seed {seed}: SIGKILL to snakemake and its jobs at {at:.1f} s of a {clean_run.seconds:.1f} s campaign"
+    )
     process = _start(tmp_path, card)
     time.sleep(at)
     finished_before_kill = process.poll() is not None
@@ -82,10 +86,14 @@ def test_killing_snakemake_and_its_jobs_then_rerunning_gives_the_same_archive(cl
     rerun = campaign(snakemake, tmp_path, card)
     assert rerun.returncode == 0, rerun.output[-5000:]
     assert sha256_file(archive_of(tmp_path)) == clean_run.sha256
-    print(f"seed {seed}: archive sha256 {clean_run.sha256} after the rerun (killed: {not finished_before_kill})")
+    print(
+        f"seed {seed}: archive sha256 {clean_run.sha256} after the rerun (killed: {not finished_before_kill})"
+    )
 
 
-def test_killing_one_training_job_then_rerunning_gives_the_same_archive(clean_run, snakemake, tmp_path):
+def test_killing_one_training_job_then_rerunning_gives_the_same_archive(
+    clean_run, snakemake, tmp_path
+):
     rng = random.Random(JOB_KILL_SEED)
     card = _copy_card(clean_run, tmp_path)
     process = _start(tmp_path, card)
@@ -106,7 +114,9 @@ def test_killing_one_training_job_then_rerunning_gives_the_same_archive(clean_ru
                     except ProcessLookupError:
                         wanted += 1  # it finished first: take the next one
         time.sleep(0.2)
-    print(f"seed {JOB_KILL_SEED}: SIGKILL to training job #{wanted} {after:.1f} s after it started: {victims}")
+    print(
+        f"seed {JOB_KILL_SEED}: SIGKILL to training job #{wanted} {after:.1f} s after it started: {victims}"
+    )
     process.wait(timeout=2 * clean_run.seconds + 120)
     assert victims, "no training job was caught running"
     assert process.returncode != 0  # the killed job failed the run (the others were kept going)

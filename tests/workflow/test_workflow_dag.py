@@ -19,7 +19,9 @@ def test_lint_reports_nothing(snakemake, tmp_path):
 
 
 def test_quick_runcard_plans_every_stage(snakemake, tmp_path):
-    run = snakemake(tmp_path, "-n", "--cores", "2", "--config", f"runcards=[{QUICK}]", "results=results")
+    run = snakemake(
+        tmp_path, "-n", "--cores", "2", "--config", f"runcards=[{QUICK}]", "results=results"
+    )
     assert run.returncode == 0, run.output
     # 2 rounds x 2 trials x 2 folds; 8 replicas in one batch of replicas_per_job = 8
     assert run.job_counts() == {
@@ -43,7 +45,9 @@ def test_quick_runcard_plans_every_stage(snakemake, tmp_path):
 
 
 def test_round_r_suggests_from_earlier_rounds_only(snakemake, tmp_path):
-    run = snakemake(tmp_path, "-n", "--cores", "2", "--config", f"runcards=[{QUICK}]", "results=results")
+    run = snakemake(
+        tmp_path, "-n", "--cores", "2", "--config", f"runcards=[{QUICK}]", "results=results"
+    )
     block = run.output.split("rule suggest:")
     inputs = [part.split("output:")[0] for part in block[1:]]
     round0 = next(i for i in inputs if "hyperloss" not in i)
@@ -53,7 +57,9 @@ def test_round_r_suggests_from_earlier_rounds_only(snakemake, tmp_path):
     assert "trial2/" not in round1
 
 
-def test_runcard_without_hyperopt_starts_at_fit_batch(snakemake, tmp_path, quick_runcard, write_yaml):
+def test_runcard_without_hyperopt_starts_at_fit_batch(
+    snakemake, tmp_path, quick_runcard, write_yaml
+):
     for key in ("hyperopt", "hyperscan_config", "kfold"):
         quick_runcard.pop(key)
     quick_runcard["replicas_per_job"] = 3
@@ -67,7 +73,9 @@ def test_runcard_without_hyperopt_starts_at_fit_batch(snakemake, tmp_path, quick
     assert "--params" not in run.output
 
 
-def test_several_runcards_give_one_results_folder_each(snakemake, tmp_path, quick_runcard, write_yaml):
+def test_several_runcards_give_one_results_folder_each(
+    snakemake, tmp_path, quick_runcard, write_yaml
+):
     other = write_yaml(tmp_path / "other.yml", quick_runcard)
     run = snakemake(tmp_path, "-n", "--cores", "2", "--config", f"runcards=[{QUICK},{other}]")
     assert run.returncode == 0, run.output
@@ -76,10 +84,14 @@ def test_several_runcards_give_one_results_folder_each(snakemake, tmp_path, quic
     assert "results/other/archive/other.tar.gz" in run.output
 
 
-def test_mongo_engine_plans_a_driver_and_gpu_tagged_workers(snakemake, tmp_path, quick_runcard, write_yaml):
+def test_mongo_engine_plans_a_driver_and_gpu_tagged_workers(
+    snakemake, tmp_path, quick_runcard, write_yaml
+):
     quick_runcard["hyperopt"].update(engine="mongo", workers=3)
     card = write_yaml(tmp_path / "mongoscan.yml", quick_runcard)
-    run = snakemake(tmp_path, "-n", "--cores", "4", "--config", f"runcards=[{card}]", "gpu_train_fold=1")
+    run = snakemake(
+        tmp_path, "-n", "--cores", "4", "--config", f"runcards=[{card}]", "gpu_train_fold=1"
+    )
     assert run.returncode == 0, run.output
     counts = run.job_counts()
     assert counts["mongo_driver"] == 1 and counts["mongo_worker"] == 3
@@ -90,19 +102,40 @@ def test_mongo_engine_plans_a_driver_and_gpu_tagged_workers(snakemake, tmp_path,
     assert "replifold mongo-driver results/mongoscan" in run.output
     # whatever needs the scan brings the workers along: the driver alone would wait for them forever
     for target in ("scan", "results/mongoscan/fit/batch0/result.json"):
-        partial = snakemake(tmp_path, "-n", "--cores", "4", target, "--config", f"runcards=[{card}]").job_counts()
+        partial = snakemake(
+            tmp_path, "-n", "--cores", "4", target, "--config", f"runcards=[{card}]"
+        ).job_counts()
         assert partial["mongo_driver"] == 1 and partial["mongo_worker"] == 3, (target, partial)
-    slurm = snakemake(tmp_path, "-n", "--profile", str(REPO_ROOT / "profiles" / "slurm"), "--config",
-                      f"runcards=[{card}]").planned_resources()
-    assert all(job["gpu"] == "1" and job["slurm_partition"] == "gpu" for job in slurm["mongo_worker"])
-    assert slurm["mongo_driver"][0]["slurm_partition"] == "cpu" and slurm["mongo_driver"][0].get("gpu", "0") == "0"
+    slurm = snakemake(
+        tmp_path,
+        "-n",
+        "--profile",
+        str(REPO_ROOT / "profiles" / "slurm"),
+        "--config",
+        f"runcards=[{card}]",
+    ).planned_resources()
+    assert all(
+        job["gpu"] == "1" and job["slurm_partition"] == "gpu" for job in slurm["mongo_worker"]
+    )
+    assert (
+        slurm["mongo_driver"][0]["slurm_partition"] == "cpu"
+        and slurm["mongo_driver"][0].get("gpu", "0") == "0"
+    )
 
 
 def test_scan_target_stops_at_the_trials_store(snakemake, tmp_path):
-    run = snakemake(tmp_path, "-n", "--cores", "2", "scan", "--config", f"runcards=[{QUICK}]", "results=results")
+    run = snakemake(
+        tmp_path, "-n", "--cores", "2", "scan", "--config", f"runcards=[{QUICK}]", "results=results"
+    )
     assert run.returncode == 0, run.output
     assert run.job_counts() == {
-        "setup_fit": 1, "suggest": 2, "train_fold": 8, "reduce_trial": 4, "collect": 1, "scan": 1, "total": 17
+        "setup_fit": 1,
+        "suggest": 2,
+        "train_fold": 8,
+        "reduce_trial": 4,
+        "collect": 1,
+        "scan": 1,
+        "total": 17,
     }
 
 
@@ -116,13 +149,23 @@ def test_local_plan_requests_no_gpu_unless_configured(snakemake, tmp_path):
     plain = snakemake(tmp_path, "-n", "--cores", "2").planned_resources()
     assert all(jobs[0].get("gpu", "0") == "0" for jobs in plain.values())
     tagged = snakemake(
-        tmp_path, "-n", "--cores", "2", "--resources", "gpu=1", "--config", "gpu_train_fold=1", "gpu_fit_batch=1"
+        tmp_path,
+        "-n",
+        "--cores",
+        "2",
+        "--resources",
+        "gpu=1",
+        "--config",
+        "gpu_train_fold=1",
+        "gpu_fit_batch=1",
     ).planned_resources()
     assert {rule for rule, jobs in tagged.items() if jobs[0].get("gpu") == "1"} == TRAINING_RULES
 
 
 def _assert_gpu_on_training_rules_only(plan: dict[str, list[dict[str, str]]]) -> None:
-    with_gpu = {rule for rule, jobs in plan.items() if any(int(job.get("gpu", "0")) > 0 for job in jobs)}
+    with_gpu = {
+        rule for rule, jobs in plan.items() if any(int(job.get("gpu", "0")) > 0 for job in jobs)
+    }
     assert with_gpu == TRAINING_RULES
     for rule in TRAINING_RULES:
         assert all(job["gpu"] == "1" and job["slurm_partition"] == "gpu" for job in plan[rule])
@@ -138,7 +181,15 @@ def test_slurm_profile_requests_gpus_for_training_rules_only(snakemake, tmp_path
 def test_installed_profile_resolves_by_name(snakemake, tmp_path):
     config_home = tmp_path / "xdg"
     install = subprocess.run(
-        [sys.executable, "-m", "replifold.cli", "install-profile", "slurm", "--dest", str(config_home / "snakemake")],
+        [
+            sys.executable,
+            "-m",
+            "replifold.cli",
+            "install-profile",
+            "slurm",
+            "--dest",
+            str(config_home / "snakemake"),
+        ],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -152,7 +203,9 @@ def test_installed_profile_resolves_by_name(snakemake, tmp_path):
     _assert_gpu_on_training_rules_only(run.planned_resources())
 
 
-def test_runcard_names_with_spaces_or_shell_characters_are_refused(snakemake, tmp_path, quick_runcard, write_yaml):
+def test_runcard_names_with_spaces_or_shell_characters_are_refused(
+    snakemake, tmp_path, quick_runcard, write_yaml
+):
     for name in ("my fit", "q$(touch PWNED)", "semi;colon"):
         card = write_yaml(tmp_path / f"{name}.yml", quick_runcard)
         run = snakemake(tmp_path, "-n", "--cores", "2", "--config", f"runcards=['{card}']")
@@ -165,7 +218,9 @@ def test_runcard_names_with_dots_and_dashes_plan_and_every_path_is_quoted(
     snakemake, tmp_path, quick_runcard, write_yaml
 ):
     card = write_yaml(tmp_path / "NNPDF4.0_closure-v2.yml", quick_runcard)
-    run = snakemake(tmp_path, "-n", "--cores", "2", "-p", "--config", f"runcards=[{card}]", "results=my results")
+    run = snakemake(
+        tmp_path, "-n", "--cores", "2", "-p", "--config", f"runcards=[{card}]", "results=my results"
+    )
     assert run.returncode == 0, run.output
     assert run.job_counts()["archive"] == 1
     assert "replifold setup" in run.output and "-o 'my results/NNPDF4.0_closure-v2'" in run.output
@@ -177,13 +232,22 @@ MULTI = REPO_ROOT / "config" / "runcards" / "closure-multi.yml"
 
 
 def test_multiclosure_plans_one_job_group_per_level1_draw(snakemake, tmp_path):
-    run = snakemake(tmp_path, "-n", "--cores", "2", "--config", f"runcards=[{MULTI}]", "results=results")
+    run = snakemake(
+        tmp_path, "-n", "--cores", "2", "--config", f"runcards=[{MULTI}]", "results=results"
+    )
     assert run.returncode == 0, run.output
     counts = run.job_counts()
     draws = 9  # level1_draws: 10, the fit itself being draw 0
     assert counts["setup_fit"] == counts["fit_batch"] == counts["postfit"] == 1
     assert counts["setup_draw"] == counts["fit_draw_batch"] == counts["postfit_draw"] == draws
-    assert sum(n for rule, n in counts.items() if rule.startswith("split_draw_replicas_closure_multi_draw")) == draws
+    assert (
+        sum(
+            n
+            for rule, n in counts.items()
+            if rule.startswith("split_draw_replicas_closure_multi_draw")
+        )
+        == draws
+    )
     assert counts["multiclosure"] == counts["report"] == counts["archive"] == 1
     assert run.output.count("Group job level1_draw") == draws
     assert "replifold setup-draw results/closure-multi --draw 9" in run.output

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from workflow_campaigns import FIT, CleanRun, archive_of, campaign, campaign_args
 
 from replifold.cli import main
 from replifold.io import read_json, sha256_file
-from workflow_campaigns import FIT, CleanRun, archive_of, campaign, campaign_args
 
 pytestmark = pytest.mark.slow
 
@@ -25,24 +25,55 @@ SPLITS = {f"split_replicas_{FIT}_batch{b}": 1 for b in (0, 1)}
 EDITS = {
     # edit -> (change to the tiny runcard, the jobs `snakemake -n` must plan, words `replifold plan` says)
     "nothing": (lambda card: None, {}, "nothing reruns"),
-    "description": (lambda card: card.update(description="edited"), {"report": 1, "archive": 1, "all": 1},
-                    "only the report's inputs change (description)"),
-    "postfit": (lambda card: card.update(postfit={"arclength_nsigma": 5.0}), AFTER_FIT,
-                "postfit's settings change (postfit.arclength_nsigma)"),
-    "replicas": (lambda card: card.update(replicas=6),
-                 {"fit_batch": 1, f"split_replicas_{FIT}_batch2": 1, **AFTER_FIT}, "for replicas 5-6 only"),
-    "rounds": (lambda card: card["hyperopt"].update(rounds=3),
-               {"suggest": 1, "train_fold": 2, "reduce_trial": 1, "collect": 1, "fit_batch": 2, **SPLITS, **AFTER_FIT},
-               "round 2 is added"),
-    "data": (lambda card: card["closure"].update(filterseed=8),
-             {"setup_fit": 1, "suggest": 2, "train_fold": 4, "reduce_trial": 2, "collect": 1, "fit_batch": 2,
-              **SPLITS, **AFTER_FIT},
-             "the data change (closure.filterseed)"),
+    "description": (
+        lambda card: card.update(description="edited"),
+        {"report": 1, "archive": 1, "all": 1},
+        "only the report's inputs change (description)",
+    ),
+    "postfit": (
+        lambda card: card.update(postfit={"arclength_nsigma": 5.0}),
+        AFTER_FIT,
+        "postfit's settings change (postfit.arclength_nsigma)",
+    ),
+    "replicas": (
+        lambda card: card.update(replicas=6),
+        {"fit_batch": 1, f"split_replicas_{FIT}_batch2": 1, **AFTER_FIT},
+        "for replicas 5-6 only",
+    ),
+    "rounds": (
+        lambda card: card["hyperopt"].update(rounds=3),
+        {
+            "suggest": 1,
+            "train_fold": 2,
+            "reduce_trial": 1,
+            "collect": 1,
+            "fit_batch": 2,
+            **SPLITS,
+            **AFTER_FIT,
+        },
+        "round 2 is added",
+    ),
+    "data": (
+        lambda card: card["closure"].update(filterseed=8),
+        {
+            "setup_fit": 1,
+            "suggest": 2,
+            "train_fold": 4,
+            "reduce_trial": 2,
+            "collect": 1,
+            "fit_batch": 2,
+            **SPLITS,
+            **AFTER_FIT,
+        },
+        "the data change (closure.filterseed)",
+    ),
 }
 
 
 def _copy(clean_run: CleanRun, destination: Path) -> Path:
-    shutil.copytree(clean_run.workdir, destination, symlinks=True)  # copy2: modification times are kept
+    shutil.copytree(
+        clean_run.workdir, destination, symlinks=True
+    )  # copy2: modification times are kept
     return destination / clean_run.card.name
 
 
@@ -69,7 +100,9 @@ def test_an_edit_plans_exactly_the_stages_it_touches(clean_run, snakemake, tmp_p
         assert counts == expected
 
 
-def test_a_longer_scan_keeps_the_old_trials_and_equals_a_clean_longer_campaign(clean_run, snakemake, tmp_path):
+def test_a_longer_scan_keeps_the_old_trials_and_equals_a_clean_longer_campaign(
+    clean_run, snakemake, tmp_path
+):
     card = _copy(clean_run, tmp_path / "extended")
     _edit(card, EDITS["rounds"][0])
     extended = campaign(snakemake, tmp_path / "extended", card)

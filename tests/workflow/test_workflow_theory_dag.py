@@ -26,8 +26,14 @@ def _tiny_dis(tmp_path: Path, name: str) -> Path:
 
 def _plan(snakemake, tmp_path: Path, *cards: Path):
     run = snakemake(
-        tmp_path, "-n", "--cores", "2", "--config", f"runcards=[{','.join(map(str, cards))}]",
-        "theory_cache=cache", "theory_scales_per_operator=20",
+        tmp_path,
+        "-n",
+        "--cores",
+        "2",
+        "--config",
+        f"runcards=[{','.join(map(str, cards))}]",
+        "theory_cache=cache",
+        "theory_scales_per_operator=20",
     )
     assert run.returncode == 0, run.output
     return run
@@ -39,20 +45,35 @@ def test_dis_fits_plan_their_theory_once(snakemake, tmp_path):
     counts = run.job_counts()
     assert counts["setup_fit"] == 2
     # SLAC's 33 scales in groups of at most 20 -> 2 operators, HERA CC's 10 -> 1
-    assert {rule: counts.get(rule) for rule in THEORY_RULES} == {"theory_grid": 2, "theory_operator": 3, "fktable": 2}
+    assert {rule: counts.get(rule) for rule in THEORY_RULES} == {
+        "theory_grid": 2,
+        "theory_operator": 3,
+        "fktable": 2,
+    }
     assert "replifold setup" in run.output and "--theory-cache cache" in run.output
     records = sorted((tmp_path / "cache").glob("*/*/key.json"))
     assert len(records) == 7  # planning wrote every entry's recipe
     for record in records:
         kind, digest = record.parent.parent.name, record.parent.name
-        assert f"replifold {dict(grid='theory-grid', operator='theory-operator', fktable='fktable')[kind]} {digest}" in run.output
+        assert (
+            f"replifold {dict(grid='theory-grid', operator='theory-operator', fktable='fktable')[kind]} {digest}"
+            in run.output
+        )
 
 
 def test_built_theory_is_not_rebuilt(snakemake, tmp_path):
     card = _tiny_dis(tmp_path, "dis-tiny")
     _plan(snakemake, tmp_path, card)
-    outputs = {"grid": "grid.pineappl.lz4", "operator": "operator.tar", "fktable": "fktable.pineappl.lz4"}
-    for kind in ("grid", "operator", "fktable"):  # in DAG order, so that no output is older than its input
+    outputs = {
+        "grid": "grid.pineappl.lz4",
+        "operator": "operator.tar",
+        "fktable": "fktable.pineappl.lz4",
+    }
+    for kind in (
+        "grid",
+        "operator",
+        "fktable",
+    ):  # in DAG order, so that no output is older than its input
         for entry in sorted((tmp_path / "cache" / kind).iterdir()):
             (entry / outputs[kind]).write_bytes(b"stand-in")
     counts = _plan(snakemake, tmp_path, card).job_counts()
@@ -70,7 +91,11 @@ def test_t0_fit_of_the_same_run_comes_first(snakemake, tmp_path):
     card["datacuts"]["t0fit"] = "results/first"
     second.write_text(yaml.safe_dump(card, sort_keys=False), encoding="utf-8")
     run = _plan(snakemake, tmp_path, first, second)
-    setup = [block for block in run.output.split("rule setup_fit:")[1:] if "results/second/runcard.yml" in block][0]
+    setup = next(
+        block
+        for block in run.output.split("rule setup_fit:")[1:]
+        if "results/second/runcard.yml" in block
+    )
     inputs = setup.split("output:")[0]
     assert "results/first/postfit/selected.json" in inputs
     assert "results/first/fit/replica_2/grid.npz" in inputs

@@ -17,7 +17,9 @@ class CleanRun:
 
 
 def campaign(snakemake, workdir: Path, card: Path, env: dict[str, str] | None = None):
-    return snakemake(workdir, "--cores", "2", "--config", f"runcards=[{card}]", "results=results", env=env)
+    return snakemake(
+        workdir, "--cores", "2", "--config", f"runcards=[{card}]", "results=results", env=env
+    )
 
 
 def campaign_args(card: Path) -> list[str]:

@@ -20,44 +20,118 @@ from collections.abc import Sequence
 for _blas_threads in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_blas_threads] = "1"
 
-from replifold import __version__, logs
-from replifold.errors import UserError
+from replifold import __version__, logs  # noqa: E402 (after the BLAS thread settings)
+from replifold.errors import UserError  # noqa: E402
 
 VERBS: dict[str, tuple[str, str]] = {
-    "setup": ("replifold.commands.setup", "expand and validate a runcard and generate its problem data (closure test or real data)"),
-    "simulate": ("replifold.commands.simulate", "write the seeded simulation sets of an imnn fit (npy or TFRecords)"),
-    "theory-plan": ("replifold.commands.theory_plan", "plan the theory a real-data runcard needs in the theory cache (--build: compute it)"),
-    "theory-grid": ("replifold.commands.theory_grid", "compute a planned yadism DIS grid of the theory cache"),
-    "theory-operator": ("replifold.commands.theory_operator", "compute a planned eko evolution operator (a group of scales) of the theory cache"),
-    "fktable": ("replifold.commands.fktable", "combine a planned FK table's grid and operators into the FK table"),
+    "setup": (
+        "replifold.commands.setup",
+        "expand and validate a runcard and generate its problem data (closure test or real data)",
+    ),
+    "simulate": (
+        "replifold.commands.simulate",
+        "write the seeded simulation sets of an imnn fit (npy or TFRecords)",
+    ),
+    "theory-plan": (
+        "replifold.commands.theory_plan",
+        "plan the theory a real-data runcard needs in the theory cache (--build: compute it)",
+    ),
+    "theory-grid": (
+        "replifold.commands.theory_grid",
+        "compute a planned yadism DIS grid of the theory cache",
+    ),
+    "theory-operator": (
+        "replifold.commands.theory_operator",
+        "compute a planned eko evolution operator (a group of scales) of the theory cache",
+    ),
+    "fktable": (
+        "replifold.commands.fktable",
+        "combine a planned FK table's grid and operators into the FK table",
+    ),
     "fit": ("replifold.commands.fit", "train a batch of replicas stacked in one model"),
     "split": ("replifold.commands.split", "split a trained batch into per-replica outputs"),
     "suggest": ("replifold.commands.suggest", "propose the hyperparameters of one hyperopt round"),
-    "train-fold": ("replifold.commands.train_fold", "train one hyperopt trial without one k-fold partition"),
+    "train-fold": (
+        "replifold.commands.train_fold",
+        "train one hyperopt trial without one k-fold partition",
+    ),
     "reduce": ("replifold.commands.reduce", "combine a trial's folds into its hyper-loss"),
-    "collect": ("replifold.commands.collect", "gather every trial into tries.json, tries.pkl and best.json"),
-    "postfit": ("replifold.commands.postfit", "select replicas as NNPDF's postfit: convergence, integrability, iterated chi2 and arc-length vetoes"),
-    "setup-draw": ("replifold.commands.setup_draw", "set up level-1 draw K of a multi-closure test (closure.level1_draws)"),
-    "multiclosure": ("replifold.commands.multiclosure", "R_bv, xi_1sigma and chi2s with bootstrap errors over a fit's level-1 draws"),
-    "evolve": ("replifold.commands.evolve", "evolve the selected replicas with eko and write the fit's LHAPDF6 set"),
+    "collect": (
+        "replifold.commands.collect",
+        "gather every trial into tries.json, tries.pkl and best.json",
+    ),
+    "postfit": (
+        "replifold.commands.postfit",
+        "select replicas as NNPDF's postfit: convergence, integrability, iterated chi2 and arc-length vetoes",
+    ),
+    "setup-draw": (
+        "replifold.commands.setup_draw",
+        "set up level-1 draw K of a multi-closure test (closure.level1_draws)",
+    ),
+    "multiclosure": (
+        "replifold.commands.multiclosure",
+        "R_bv, xi_1sigma and chi2s with bootstrap errors over a fit's level-1 draws",
+    ),
+    "evolve": (
+        "replifold.commands.evolve",
+        "evolve the selected replicas with eko and write the fit's LHAPDF6 set",
+    ),
     "report": ("replifold.commands.report", "write the fit's offline HTML report and its figures"),
-    "archive": ("replifold.commands.archive", "pack the reproducible outputs into a deterministic tarball"),
-    "plan": ("replifold.commands.plan", "say what running an edited runcard again would redo, and why"),
-    "verify": ("replifold.commands.verify", "check an archive's manifest and optionally rerun a fold or replica"),
-    "mongo-driver": ("replifold.commands.mongo_driver", "run a MongoDB-engine hyperopt scan: queue trials, propose each from the finished ones"),
-    "mongo-worker": ("replifold.commands.mongo_worker", "evaluate queued MongoDB-engine trials until the scan ends"),
-    "mongo-compress": ("replifold.commands.mongo_compress", "save a MongoDB-engine scan's job documents to a tar.gz"),
-    "mongo-extract": ("replifold.commands.mongo_extract", "load a mongo-compress archive into the scan's database"),
-    "install-profile": ("replifold.commands.install_profile", "install a Snakemake profile (e.g. slurm) for --profile NAME"),
-    "install-lhapdf": ("replifold.commands.install_lhapdf", "install a fit's LHAPDF set into an LHAPDF data path"),
-    "compare": ("replifold.commands.compare", "draw two fits' PDFs (fit folders or archives) on the same plots, as HTML"),
+    "archive": (
+        "replifold.commands.archive",
+        "pack the reproducible outputs into a deterministic tarball",
+    ),
+    "plan": (
+        "replifold.commands.plan",
+        "say what running an edited runcard again would redo, and why",
+    ),
+    "verify": (
+        "replifold.commands.verify",
+        "check an archive's manifest and optionally rerun a fold or replica",
+    ),
+    "mongo-driver": (
+        "replifold.commands.mongo_driver",
+        "run a MongoDB-engine hyperopt scan: queue trials, propose each from the finished ones",
+    ),
+    "mongo-worker": (
+        "replifold.commands.mongo_worker",
+        "evaluate queued MongoDB-engine trials until the scan ends",
+    ),
+    "mongo-compress": (
+        "replifold.commands.mongo_compress",
+        "save a MongoDB-engine scan's job documents to a tar.gz",
+    ),
+    "mongo-extract": (
+        "replifold.commands.mongo_extract",
+        "load a mongo-compress archive into the scan's database",
+    ),
+    "install-profile": (
+        "replifold.commands.install_profile",
+        "install a Snakemake profile (e.g. slurm) for --profile NAME",
+    ),
+    "install-lhapdf": (
+        "replifold.commands.install_lhapdf",
+        "install a fit's LHAPDF set into an LHAPDF data path",
+    ),
+    "compare": (
+        "replifold.commands.compare",
+        "draw two fits' PDFs (fit folders or archives) on the same plots, as HTML",
+    ),
 }
 
 
 def _verbosity_options(parser: argparse.ArgumentParser, default: object) -> None:
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("-v", "--verbose", action="count", default=default, help="more output (debug messages)")
-    group.add_argument("-q", "--quiet", action="count", default=default, help="less output (-q warnings, -qq errors)")
+    group.add_argument(
+        "-v", "--verbose", action="count", default=default, help="more output (debug messages)"
+    )
+    group.add_argument(
+        "-q",
+        "--quiet",
+        action="count",
+        default=default,
+        help="less output (-q warnings, -qq errors)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

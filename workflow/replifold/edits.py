@@ -51,7 +51,9 @@ def explain(old: Mapping[str, Any], new: Mapping[str, Any]) -> EditPlan:
     before, after = FitPlan.from_runcard(old), FitPlan.from_runcard(new)
     lines: list[str] = []
     if changed["data"]:
-        lines.append(f"the data change ({', '.join(changed['data'])}): setup_fit and every stage after it rerun")
+        lines.append(
+            f"the data change ({', '.join(changed['data'])}): setup_fit and every stage after it rerun"
+        )
         return EditPlan(changed, tuple(lines))
     fit_reruns = False
     if changed["search"]:
@@ -63,7 +65,9 @@ def explain(old: Mapping[str, Any], new: Mapping[str, Any]) -> EditPlan:
     elif before.scan and after.scan and after.scan.rounds != before.scan.rounds:
         if after.scan.rounds > before.scan.rounds:
             added = range(before.scan.rounds, after.scan.rounds)
-            which = f"round {added[0]} is" if len(added) == 1 else f"rounds {added[0]}-{added[-1]} are"
+            which = (
+                f"round {added[0]} is" if len(added) == 1 else f"rounds {added[0]}-{added[-1]} are"
+            )
             lines.append(
                 f"hyperopt.rounds {before.scan.rounds} -> {after.scan.rounds}: {which} added "
                 f"({_round_jobs(after, added)}); the finished trials are kept as they are; the final fit "
@@ -76,7 +80,9 @@ def explain(old: Mapping[str, Any], new: Mapping[str, Any]) -> EditPlan:
             )
         fit_reruns = True
     if changed["fit"] and not fit_reruns:
-        lines.append(f"the final fit's settings change ({', '.join(changed['fit'])}): every batch reruns")
+        lines.append(
+            f"the final fit's settings change ({', '.join(changed['fit'])}): every batch reruns"
+        )
         fit_reruns = True
     if after.draws != before.draws:
         # not in any view: draw 0 is the fit itself, and each draw is a fit folder of its own
@@ -84,11 +90,16 @@ def explain(old: Mapping[str, Any], new: Mapping[str, Any]) -> EditPlan:
         then = "multiclosure, report, archive" if after.draws > 1 else "report, archive"
         lines.append(
             f"closure.level1_draws {before.draws} -> {after.draws}: "
-            + (f"draws {added[0]}-{added[-1]} are set up, fitted and post-fitted (the fit, draw 0, is kept), "
-               if added else "no draw is fitted again, ")
+            + (
+                f"draws {added[0]}-{added[-1]} are set up, fitted and post-fitted (the fit, draw 0, is kept), "
+                if added
+                else "no draw is fitted again, "
+            )
             + f"then {then}"
         )
-        everything = [path for path in everything if path != format_key_path(("closure", "level1_draws"))]
+        everything = [
+            path for path in everything if path != format_key_path(("closure", "level1_draws"))
+        ]
     if fit_reruns:
         lines.append(f"after the final fit: {AFTER_FIT}")
     else:
@@ -104,7 +115,11 @@ def explain(old: Mapping[str, Any], new: Mapping[str, Any]) -> EditPlan:
         elif after.replicas != before.replicas:
             lines.append("fewer replicas: postfit, report and archive rerun on the remaining ones")
         elif changed["postfit"]:
-            lines.append(f"postfit's settings change ({', '.join(changed['postfit'])}): postfit, report, archive")
+            lines.append(
+                f"postfit's settings change ({', '.join(changed['postfit'])}): postfit, report, archive"
+            )
         elif everything:
-            lines.append(f"only the report's inputs change ({', '.join(everything)}): report, archive")
+            lines.append(
+                f"only the report's inputs change ({', '.join(everything)}): report, archive"
+            )
     return EditPlan(changed, tuple(lines))

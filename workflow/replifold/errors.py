@@ -36,7 +36,9 @@ def require_files(paths: Sequence[str | os.PathLike], produced_by: str) -> None:
     """A clear error naming every missing input and the verb that makes it."""
     missing = [str(path) for path in paths if not os.path.isfile(path)]
     if missing:
-        shown = "\n  ".join(missing[:10]) + (f"\n  ... and {len(missing) - 10} more" if len(missing) > 10 else "")
+        shown = "\n  ".join(missing[:10]) + (
+            f"\n  ... and {len(missing) - 10} more" if len(missing) > 10 else ""
+        )
         raise UserError(f"missing input files (run '{produced_by}' first):\n  {shown}")
 
 
@@ -74,10 +76,18 @@ class RuncardError(UserError):
         super().__init__(self.render())
 
     @classmethod
-    def unknown(cls, path: Sequence[str | int], problem: str, found: object, known: Iterable[str]) -> RuncardError:
+    def unknown(
+        cls, path: Sequence[str | int], problem: str, found: object, known: Iterable[str]
+    ) -> RuncardError:
         """A value that is none of ``known``: lists them and suggests the nearest spelling."""
         known = [str(k) for k in known]
-        return cls(path, problem, found=found, allowed=", ".join(known), suggestion=nearest(str(found), known))
+        return cls(
+            path,
+            problem,
+            found=found,
+            allowed=", ".join(known),
+            suggestion=nearest(str(found), known),
+        )
 
     def render(self) -> str:
         where = f"{self.source}: " if self.source else ""

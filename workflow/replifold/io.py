@@ -101,7 +101,9 @@ def folder_lock(folder: str | os.PathLike, holder: str) -> Iterator[None]:
         except BlockingIOError:
             handle.seek(0)
             other = handle.read().strip() or "another process"
-            raise UserError(f"{folder} is in use by {other}; wait for it to finish (lock: {lock_path})") from None
+            raise UserError(
+                f"{folder} is in use by {other}; wait for it to finish (lock: {lock_path})"
+            ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(f"{holder} (pid {os.getpid()})\n")
@@ -172,8 +174,12 @@ def npz_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
             info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_EPOCH)
             info.external_attr = 0o644 << 16
             member = io.BytesIO()
-            np.lib.format.write_array(member, np.ascontiguousarray(arrays[name]), allow_pickle=False)
-            archive.writestr(info, member.getvalue(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+            np.lib.format.write_array(
+                member, np.ascontiguousarray(arrays[name]), allow_pickle=False
+            )
+            archive.writestr(
+                info, member.getvalue(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=6
+            )
     return buffer.getvalue()
 
 

@@ -51,7 +51,18 @@ STATISTICS_NAME = "statistics.npz"
 # What the archive holds, by top-level entry of the fit folder; the rest (logs, benchmarks,
 # the mongo server's files, the archive itself) describes one run on one machine, or, for an
 # imnn fit's simulations/, is remade from the runcard's seeds (and can be large).
-ARCHIVED = (RUNCARD_NAME, RUNCARD_HASH_NAME, "data", "hyperopt", "fit", "postfit", "draws", "closure", "lhapdf", "report")
+ARCHIVED = (
+    RUNCARD_NAME,
+    RUNCARD_HASH_NAME,
+    "data",
+    "hyperopt",
+    "fit",
+    "postfit",
+    "draws",
+    "closure",
+    "lhapdf",
+    "report",
+)
 # What a finished fit must have before it can be archived.
 REQUIRED_FOR_ARCHIVE = (RUNCARD_NAME, RUNCARD_HASH_NAME, "data", "fit", "postfit", "report")
 
@@ -94,7 +105,9 @@ class TrainedModelDir:
     @property
     def reproducible(self) -> tuple[Path, ...]:
         """The files a rerun must reproduce bit for bit."""
-        return (self.result, self.weights, self.model) + ((self.history,) if self.has_history else ())
+        return (self.result, self.weights, self.model) + (
+            (self.history,) if self.has_history else ()
+        )
 
     @property
     def imnn_reproducible(self) -> tuple[Path, ...]:

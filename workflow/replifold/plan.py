@@ -16,7 +16,10 @@ from replifold.hyperopt.settings import ScanSettings
 
 def replica_batches(replicas: int, per_job: int) -> tuple[tuple[int, ...], ...]:
     """Replicas 1..``replicas`` cut into ``fit_batch`` jobs of ``per_job`` (the last may be shorter)."""
-    return tuple(tuple(range(first, min(first + per_job, replicas + 1))) for first in range(1, replicas + 1, per_job))
+    return tuple(
+        tuple(range(first, min(first + per_job, replicas + 1)))
+        for first in range(1, replicas + 1, per_job)
+    )
 
 
 def _folds(runcard: Mapping[str, Any]) -> int:
@@ -28,7 +31,9 @@ def _folds(runcard: Mapping[str, Any]) -> int:
 
 @dataclass(frozen=True)
 class FitPlan:
-    scan: ScanSettings | None  # None: no hyperopt section, the fit trains with the runcard's parameters
+    scan: (
+        ScanSettings | None
+    )  # None: no hyperopt section, the fit trains with the runcard's parameters
     folds: int
     batches: tuple[tuple[int, ...], ...]
     threads: int  # cores a training job uses: TensorFlow's larger thread pool
@@ -43,7 +48,9 @@ class FitPlan:
             folds=_folds(runcard) if scan else 0,
             batches=replica_batches(runcard["replicas"], runcard["replicas_per_job"]),
             threads=max(parallelism["intra_op_threads"], parallelism["inter_op_threads"]),
-            draws=int((runcard.get("closure") or {}).get("level1_draws", 1)),  # problem: closure only
+            draws=int(
+                (runcard.get("closure") or {}).get("level1_draws", 1)
+            ),  # problem: closure only
         )
 
     @property

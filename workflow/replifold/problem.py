@@ -85,7 +85,9 @@ class ReplicaSampling:
     mcseed: int
     trvlseed: int
     genrep: bool
-    dataset_indices: tuple[int, ...]  # each dataset's coordinate in the training/validation seed stream
+    dataset_indices: tuple[
+        int, ...
+    ]  # each dataset's coordinate in the training/validation seed stream
     covmat: np.ndarray  # (ndata, ndata) the covariance Monte Carlo replicas are drawn from
 
     def draw(
@@ -100,7 +102,9 @@ class ReplicaSampling:
         sizes, fracs = [d.ndata for d in datasets], [d.frac for d in datasets]
         return data, training_masks(sizes, fracs, self.dataset_indices, self.trvlseed, replica_ids)
 
-    def seeds(self, datasets: tuple[Dataset, ...], replica: int) -> tuple[int | None, dict[str, int]]:
+    def seeds(
+        self, datasets: tuple[Dataset, ...], replica: int
+    ) -> tuple[int | None, dict[str, int]]:
         """Replica ``replica``'s Monte Carlo seed (None without genrep) and its split seed per dataset."""
         mc = seeding.mc_seed(self.mcseed, replica) if self.genrep else None
         trvl = {
@@ -124,7 +128,9 @@ class Problem:
     replica_data: np.ndarray  # (nrep, ndata) level-2 data per replica
     training_mask: np.ndarray  # (nrep, ndata) bool
     meta: dict = field(default_factory=dict)
-    sampling: ReplicaSampling | None = None  # None: a problem made in memory with its replicas given
+    sampling: ReplicaSampling | None = (
+        None  # None: a problem made in memory with its replicas given
+    )
 
     def with_replicas(self, replica_ids) -> Problem:
         """This problem holding exactly replicas ``replica_ids``, drawn by ``sampling``."""
@@ -178,7 +184,9 @@ class Problem:
 _STRUCTURE_KEYS = ("flavours", "datasets", "positivity", "folds", "sampling")
 
 
-def save_problem(problem: Problem, data_dir: str | Path, truth_extra: Mapping[str, np.ndarray] | None = None) -> None:
+def save_problem(
+    problem: Problem, data_dir: str | Path, truth_extra: Mapping[str, np.ndarray] | None = None
+) -> None:
     """Write ``problem`` so that ``load_problem`` returns an equal one; reruns give equal bytes."""
     data_dir = Path(data_dir)
     clash = sorted(set(problem.meta) & set(_STRUCTURE_KEYS))
@@ -206,7 +214,11 @@ def save_problem(problem: Problem, data_dir: str | Path, truth_extra: Mapping[st
     write_json(data_dir / "meta.json", {**problem.meta, **structure})
     write_npz(
         data_dir / "grid.npz",
-        {"xgrid": problem.xgrid, "integration_x": problem.integration_x, "integration_w": problem.integration_w},
+        {
+            "xgrid": problem.xgrid,
+            "integration_x": problem.integration_x,
+            "integration_w": problem.integration_w,
+        },
     )
     write_npz(data_dir / "truth.npz", {**(truth_extra or {}), "xf": problem.truth_xf})
     for d in problem.datasets:
@@ -223,7 +235,9 @@ def save_problem(problem: Problem, data_dir: str | Path, truth_extra: Mapping[st
             arrays["channels"] = d.channels
         write_npz(data_dir / "datasets" / f"{d.name}.npz", arrays)
     for p in problem.positivity:
-        write_npz(data_dir / "positivity" / f"{p.name}.npz", {"fk": p.fk, "kinematics": p.kinematics})
+        write_npz(
+            data_dir / "positivity" / f"{p.name}.npz", {"fk": p.fk, "kinematics": p.kinematics}
+        )
     write_npz(data_dir / "covmat.npz", {"covmat": problem.covmat})
     sampling = problem.sampling
     if sampling is not None and not np.array_equal(sampling.covmat, problem.covmat):
@@ -233,7 +247,9 @@ def save_problem(problem: Problem, data_dir: str | Path, truth_extra: Mapping[st
 def _sampling_json(problem: Problem) -> dict | None:
     sampling = problem.sampling
     if sampling is None:
-        raise ValueError("only a problem with a replica sampling can be saved: replicas are drawn when loading")
+        raise ValueError(
+            "only a problem with a replica sampling can be saved: replicas are drawn when loading"
+        )
     return {
         "mcseed": sampling.mcseed,
         "trvlseed": sampling.trvlseed,
@@ -251,7 +267,9 @@ def load_problem(data_dir: str | Path, replicas: Sequence[int] = ()) -> Problem:
     data_dir = Path(data_dir)
     meta_path = data_dir / "meta.json"
     if not meta_path.is_file():
-        raise UserError(f"no problem data in {data_dir} (missing meta.json); run 'replifold setup' first")
+        raise UserError(
+            f"no problem data in {data_dir} (missing meta.json); run 'replifold setup' first"
+        )
     try:
         return _read_problem(data_dir, meta_path).with_replicas(replicas)
     except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as error:
@@ -264,7 +282,9 @@ def load_problem(data_dir: str | Path, replicas: Sequence[int] = ()) -> Problem:
 def _read_problem(data_dir: Path, meta_path: Path) -> Problem:
     meta = read_json(meta_path)
     if tuple(meta["flavours"]) != FLAVOURS:
-        raise UserError(f"{meta_path}: flavours {meta['flavours']} differ from this version's {list(FLAVOURS)}")
+        raise UserError(
+            f"{meta_path}: flavours {meta['flavours']} differ from this version's {list(FLAVOURS)}"
+        )
     datasets = []
     for entry in meta["datasets"]:
         arrays = read_npz(data_dir / "datasets" / f"{entry['name']}.npz")
@@ -288,7 +308,9 @@ def _read_problem(data_dir: Path, meta_path: Path) -> Problem:
     positivity = []
     for entry in meta["positivity"]:
         arrays = read_npz(data_dir / "positivity" / f"{entry['name']}.npz")
-        positivity.append(PositivitySet(name=entry["name"], fk=arrays["fk"], kinematics=arrays["kinematics"]))
+        positivity.append(
+            PositivitySet(name=entry["name"], fk=arrays["fk"], kinematics=arrays["kinematics"])
+        )
     grid = read_npz(data_dir / "grid.npz")
     covmat = read_npz(data_dir / "covmat.npz")["covmat"]
     stored = meta["sampling"]
@@ -297,7 +319,9 @@ def _read_problem(data_dir: Path, meta_path: Path) -> Problem:
         trvlseed=int(stored["trvlseed"]),
         genrep=bool(stored["genrep"]),
         dataset_indices=tuple(int(i) for i in stored["dataset_indices"]),
-        covmat=covmat if stored["covmat"] == "covmat" else read_npz(data_dir / "sampling.npz")["covmat"],
+        covmat=covmat
+        if stored["covmat"] == "covmat"
+        else read_npz(data_dir / "sampling.npz")["covmat"],
     )
     ndata = covmat.shape[0]
     return Problem(

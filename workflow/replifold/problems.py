@@ -19,7 +19,9 @@ from replifold.errors import UserError
 log = logging.getLogger(__name__)
 
 
-def write_problem_data(runcard: Mapping[str, Any], data_dir: Path, theory_cache: Path | None = None) -> None:
+def write_problem_data(
+    runcard: Mapping[str, Any], data_dir: Path, theory_cache: Path | None = None
+) -> None:
     """Generate the data the expanded ``runcard`` describes into ``data_dir``."""
     problem = runcard["problem"]
     if problem == "closure":
@@ -31,7 +33,9 @@ def write_problem_data(runcard: Mapping[str, Any], data_dir: Path, theory_cache:
         from replifold.theory.cache import TheoryCache
 
         if theory_cache is None:
-            raise UserError("a problem: dis runcard needs --theory-cache DIR (the folder of its FK tables)")
+            raise UserError(
+                "a problem: dis runcard needs --theory-cache DIR (the folder of its FK tables)"
+            )
         write_problem(runcard, data_dir, TheoryCache(theory_cache))
     elif problem == "imnn":
         from replifold.imnn.stages import write_setup

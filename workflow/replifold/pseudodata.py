@@ -21,7 +21,9 @@ def gaussian_draw(cholesky: np.ndarray, seed: int) -> np.ndarray:
     return cholesky @ generator.standard_normal(cholesky.shape[0])
 
 
-def level1_data(theory: np.ndarray, cholesky: np.ndarray, filterseed: int, fakenoise: bool) -> np.ndarray:
+def level1_data(
+    theory: np.ndarray, cholesky: np.ndarray, filterseed: int, fakenoise: bool
+) -> np.ndarray:
     if not fakenoise:
         return theory.copy()
     return theory + gaussian_draw(cholesky, seeding.level1_seed(filterseed))
@@ -33,7 +35,9 @@ def replica_data(
     """(nrep, ndata): level-1 data plus each replica's own fluctuation (or level-1 itself without genrep)."""
     if not genrep:
         return np.tile(level1, (len(replica_ids), 1))
-    return np.stack([level1 + gaussian_draw(cholesky, seeding.mc_seed(mcseed, r)) for r in replica_ids])
+    return np.stack(
+        [level1 + gaussian_draw(cholesky, seeding.mc_seed(mcseed, r)) for r in replica_ids]
+    )
 
 
 def training_size(ndata: int, frac: float) -> int:
@@ -43,8 +47,12 @@ def training_size(ndata: int, frac: float) -> int:
     return min(max(int(frac * ndata), 1), ndata - 1)
 
 
-def dataset_mask(ndata: int, frac: float, trvlseed: int, replica: int, catalogue_index: int) -> np.ndarray:
-    generator = np.random.Generator(np.random.PCG64(seeding.trvl_seed(trvlseed, replica, catalogue_index)))
+def dataset_mask(
+    ndata: int, frac: float, trvlseed: int, replica: int, catalogue_index: int
+) -> np.ndarray:
+    generator = np.random.Generator(
+        np.random.PCG64(seeding.trvl_seed(trvlseed, replica, catalogue_index))
+    )
     mask = np.zeros(ndata, dtype=bool)
     mask[generator.permutation(ndata)[: training_size(ndata, frac)]] = True
     return mask
@@ -61,7 +69,10 @@ def training_masks(
     return np.stack(
         [
             np.concatenate(
-                [dataset_mask(n, f, trvlseed, r, i) for n, f, i in zip(sizes, fracs, catalogue_indices, strict=True)]
+                [
+                    dataset_mask(n, f, trvlseed, r, i)
+                    for n, f, i in zip(sizes, fracs, catalogue_indices, strict=True)
+                ]
             )
             for r in replica_ids
         ]

@@ -44,8 +44,24 @@ from typing import Any
 
 import numpy as np
 
-STREAMS = {"level1": 1, "mc": 2, "trvl": 3, "nn": 4, "dropout": 5, "hyperopt": 6, "global": 7, "draw": 8, "bootstrap": 9, "sim": 10}
-DRAW_SEEDS = ("filterseed", "mcseed", "trvlseed", "nnseed")  # the runcard seeds a level-1 draw replaces
+STREAMS = {
+    "level1": 1,
+    "mc": 2,
+    "trvl": 3,
+    "nn": 4,
+    "dropout": 5,
+    "hyperopt": 6,
+    "global": 7,
+    "draw": 8,
+    "bootstrap": 9,
+    "sim": 10,
+}
+DRAW_SEEDS = (
+    "filterseed",
+    "mcseed",
+    "trvlseed",
+    "nnseed",
+)  # the runcard seeds a level-1 draw replaces
 MAX_SEED = 2**32 - 1
 
 
@@ -57,7 +73,9 @@ def derive_seed(base_seed: int, stream: str, *coordinates: int) -> int:
         raise ValueError(f"seeds must be non-negative, got {base_seed}")
     if any(c < 0 for c in coordinates):
         raise ValueError(f"seed coordinates must be non-negative, got {coordinates}")
-    sequence = np.random.SeedSequence(entropy=int(base_seed), spawn_key=(STREAMS[stream], *map(int, coordinates)))
+    sequence = np.random.SeedSequence(
+        entropy=int(base_seed), spawn_key=(STREAMS[stream], *map(int, coordinates))
+    )
     return int(sequence.generate_state(1, dtype=np.uint32)[0])
 
 
@@ -99,6 +117,8 @@ def draw_seeds(seeds: Mapping[str, int], draw: int) -> dict[str, int]:
 
 def bootstrap_seed(filterseed: int) -> int:
     return derive_seed(filterseed, "bootstrap")
+
+
 def sim_seed(simseed: int, role: int, fold: int, index: int) -> int:
     """Seed of one IMNN simulation (``fold`` -1 is the final fit's sets, k a hyperopt fold's)."""
     return derive_seed(simseed, "sim", role, fold + 1, index)
@@ -146,7 +166,10 @@ def set_initial_state(
         threading.set_intra_op_parallelism_threads(wanted[0])
         threading.set_inter_op_parallelism_threads(wanted[1])
     except RuntimeError:
-        have = (threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads())
+        have = (
+            threading.get_intra_op_parallelism_threads(),
+            threading.get_inter_op_parallelism_threads(),
+        )
         if have != wanted:
             raise RuntimeError(
                 f"TensorFlow already runs with threads (intra, inter) = {have}; cannot switch to {wanted}"
@@ -168,7 +191,9 @@ def set_job_state(
     the runcard's ``parallelism`` and ``double_precision``."""
     parallelism = runcard.get("parallelism", {})
     return set_initial_state(
-        job_seed(int(runcard["nnseed"]), trial=trial, fold=fold, batch_first_replica=batch_first_replica),
+        job_seed(
+            int(runcard["nnseed"]), trial=trial, fold=fold, batch_first_replica=batch_first_replica
+        ),
         intra_op_threads=int(parallelism.get("intra_op_threads", 1)),
         inter_op_threads=int(parallelism.get("inter_op_threads", 1)),
         double_precision=bool(runcard.get("double_precision", False)),

@@ -36,13 +36,19 @@ def claimed_by(layout: FitLayout) -> str | None:
     fields = layout.runcard_hash.read_text(encoding="utf-8").split()
     if len(fields) != 2 or len(fields[0]) != 64 or fields[1] != RUNCARD_NAME:
         raise UserError(
-            f"{layout.runcard_hash} is not '<sha256>  {RUNCARD_NAME}'; remove it if {layout.root} holds nothing you need"
+            f"{layout.runcard_hash} is not '<sha256>  {RUNCARD_NAME}'; "
+            f"remove it if {layout.root} holds nothing you need"
         )
     return fields[0]
 
 
 def set_up(
-    expanded: dict[str, Any], text: str, digest: str, outdir: Path, force: bool = False, theory_cache: Path | None = None
+    expanded: dict[str, Any],
+    text: str,
+    digest: str,
+    outdir: Path,
+    force: bool = False,
+    theory_cache: Path | None = None,
 ) -> SetupOutcome:
     """Write ``text`` (the canonical expanded runcard, sha256 ``digest``) and its data into ``outdir``."""
     from replifold.problems import write_problem_data
@@ -61,10 +67,21 @@ def set_up(
                     f"{digest[:12]}...); results computed there would no longer match. Choose another output "
                     "directory, or pass --force to replace its runcard and data"
                 )
-            ours = (RUNCARD_NAME, RUNCARD_HASH_NAME, layout.data_dir.name, layout.view("data").parent.name)
-            stale = sorted(p.name for p in outdir.iterdir() if p.name not in ours and not p.name.startswith("."))
+            ours = (
+                RUNCARD_NAME,
+                RUNCARD_HASH_NAME,
+                layout.data_dir.name,
+                layout.view("data").parent.name,
+            )
+            stale = sorted(
+                p.name
+                for p in outdir.iterdir()
+                if p.name not in ours and not p.name.startswith(".")
+            )
             if stale:
-                log.warning(f"--force: {', '.join(stale)} in {outdir} came from the previous runcard")
+                log.warning(
+                    f"--force: {', '.join(stale)} in {outdir} came from the previous runcard"
+                )
             # Withdraw the old claim first: from here until the new one is written the folder
             # belongs to no runcard, so an interruption cannot leave it claimed by the wrong one.
             layout.runcard_hash.unlink()
@@ -74,7 +91,9 @@ def set_up(
     return SetupOutcome(layout, expanded, digest)
 
 
-def write_runcard_files(expanded: dict[str, Any], text: str, digest: str, layout: FitLayout) -> list[str]:
+def write_runcard_files(
+    expanded: dict[str, Any], text: str, digest: str, layout: FitLayout
+) -> list[str]:
     """runcard.yml, its stage views and last the hash (the claim), each only if its bytes change.
 
     Unchanged files keep their times, which is what lets Snakemake rerun only the stages an

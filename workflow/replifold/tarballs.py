@@ -28,7 +28,9 @@ from pathlib import Path, PurePosixPath
 from replifold.errors import UserError
 
 COMPRESS_LEVEL = 9
-MAX_TOTAL_BYTES = 4 << 30  # archives are read into memory; a fit's archive is a few MB to a few hundred
+MAX_TOTAL_BYTES = (
+    4 << 30
+)  # archives are read into memory; a fit's archive is a few MB to a few hundred
 MAX_MEMBERS = 200_000
 ROOT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # a fit name (replifold.runcard.fit_name)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -48,7 +50,9 @@ def member_info(name: str, size: int) -> tarfile.TarInfo:
 def tarball_bytes(members: Iterable[tuple[str, bytes]]) -> bytes:
     """``(name, content)`` pairs -> the compressed archive, members sorted by name."""
     raw = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=COMPRESS_LEVEL, mtime=0) as compressed:
+    with gzip.GzipFile(
+        filename="", mode="wb", fileobj=raw, compresslevel=COMPRESS_LEVEL, mtime=0
+    ) as compressed:
         with tarfile.open(fileobj=compressed, mode="w", format=tarfile.GNU_FORMAT) as tar:
             for name, content in sorted(members):
                 tar.addfile(member_info(name, len(content)), io.BytesIO(content))
@@ -60,7 +64,9 @@ class UnsafeArchive(UserError):
 
     def __init__(self, archive: Path, problems: list[str]):
         self.problems = problems
-        shown = "\n  ".join(problems[:50]) + (f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else "")
+        shown = "\n  ".join(problems[:50]) + (
+            f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        )
         super().__init__(f"{archive}: refused, nothing was extracted:\n  {shown}")
 
 
@@ -117,10 +123,14 @@ def _headers(path: Path) -> list[tarfile.TarInfo]:
             for info in tar:
                 infos.append(info)
                 if len(infos) > MAX_MEMBERS:
-                    raise UserError(f"{path}: more than {MAX_MEMBERS} members; not an archive replifold wrote")
+                    raise UserError(
+                        f"{path}: more than {MAX_MEMBERS} members; not an archive replifold wrote"
+                    )
             return infos
         except (OSError, EOFError, zlib.error, tarfile.TarError) as error:
-            raise UserError(f"{path} is truncated or corrupt ({type(error).__name__}: {error})") from None
+            raise UserError(
+                f"{path} is truncated or corrupt ({type(error).__name__}: {error})"
+            ) from None
 
 
 def read_tarball(path: str | os.PathLike) -> Tarball:
@@ -129,7 +139,9 @@ def read_tarball(path: str | os.PathLike) -> Tarball:
     infos = _headers(path)
     problems: list[str] = []
     seen: set[str] = set()
-    root: str | None = None  # the first member's top-level folder; every other member must be inside it
+    root: str | None = (
+        None  # the first member's top-level folder; every other member must be inside it
+    )
     total = 0
     for info in infos:
         name = info.name
@@ -167,7 +179,9 @@ def read_tarball(path: str | os.PathLike) -> Tarball:
                     handle = tar.extractfile(info)
                     files[info.name] = handle.read() if handle is not None else b""
         except (OSError, EOFError, zlib.error, tarfile.TarError) as error:
-            raise UserError(f"{path} is truncated or corrupt ({type(error).__name__}: {error})") from None
+            raise UserError(
+                f"{path} is truncated or corrupt ({type(error).__name__}: {error})"
+            ) from None
     return Tarball(path, root or "", files)
 
 
@@ -185,7 +199,9 @@ def write_tree(tarball: Tarball, dest: str | os.PathLike) -> Path:
         if not target.resolve().is_relative_to(base):
             raise UnsafeArchive(tarball.path, [f"{name!r}: would land outside {dest}"])
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        fd = os.open(
+            target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644
+        )
         with os.fdopen(fd, "wb") as handle:
             handle.write(content)
     return base / tarball.root

@@ -25,7 +25,11 @@ class CodeVersion:
 def _git(package_dir: Path, *args: str) -> str | None:
     try:
         done = subprocess.run(
-            ["git", "-C", str(package_dir), *args], capture_output=True, text=True, timeout=30, check=False
+            ["git", "-C", str(package_dir), *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -35,10 +39,16 @@ def _git(package_dir: Path, *args: str) -> str | None:
 def code_version() -> CodeVersion:
     package_dir = Path(replifold.__file__).resolve().parent
     top = _git(package_dir, "rev-parse", "--show-toplevel")
-    inside_checkout = top is not None and (Path(top) / "workflow" / "replifold").resolve() == package_dir
+    inside_checkout = (
+        top is not None and (Path(top) / "workflow" / "replifold").resolve() == package_dir
+    )
     if inside_checkout:
         commit = _git(package_dir, "rev-parse", "HEAD")
         status = _git(package_dir, "status", "--porcelain", "--untracked-files=no", "--", ".")
-        return CodeVersion(replifold.__version__, commit, None if status is None else bool(status), "git checkout")
-    built_from = replifold.__commit__.removeprefix("g") or None  # setuptools-scm's node is 'g<hash>'
+        return CodeVersion(
+            replifold.__version__, commit, None if status is None else bool(status), "git checkout"
+        )
+    built_from = (
+        replifold.__commit__.removeprefix("g") or None
+    )  # setuptools-scm's node is 'g<hash>'
     return CodeVersion(replifold.__version__, built_from, None, "installed package")

@@ -52,8 +52,8 @@ from replifold.layout import FitLayout
 _EVERY = (("description",), ("evolution",), ("closure", "level1_draws"))
 _SCAN_LENGTH = (("hyperopt", "rounds"), ("hyperopt", "workers"), ("hyperopt", "db"))
 LEFT_OUT: dict[str, tuple[tuple[str, ...], ...]] = {
-    "data": _EVERY
-    + (
+    "data": (
+        *_EVERY,
         ("parameters",),
         ("hyperopt",),
         ("hyperscan_config",),
@@ -66,18 +66,36 @@ LEFT_OUT: dict[str, tuple[tuple[str, ...], ...]] = {
         ("postfit",),
         ("history",),
     ),
-    "search": _EVERY + (("replicas",), ("replicas_per_job",), ("postfit",), ("history",)) + _SCAN_LENGTH,
-    "fit": _EVERY + (("replicas",), ("replicas_per_job",), ("postfit",)) + _SCAN_LENGTH,
+    "search": (
+        *_EVERY,
+        ("replicas",),
+        ("replicas_per_job",),
+        ("postfit",),
+        ("history",),
+        *_SCAN_LENGTH,
+    ),
+    "fit": (*_EVERY, ("replicas",), ("replicas_per_job",), ("postfit",), *_SCAN_LENGTH),
     "postfit": (*_EVERY, ("history",)),
 }
 STAGES = tuple(LEFT_OUT)
 _IMNN_POSTFIT = (("imnn", "postfit"),)
 _IMNN_TRAINING = tuple(
     ("imnn", key)
-    for key in ("network", "optimizer", "epochs", "patience", "min_epochs", "regularisation", "n_summaries", "n_per_device")
+    for key in (
+        "network",
+        "optimizer",
+        "epochs",
+        "patience",
+        "min_epochs",
+        "regularisation",
+        "n_summaries",
+        "n_per_device",
+    )
 )
 IMNN_LEFT_OUT: dict[str, tuple[tuple[str, ...], ...]] = {
-    "data": tuple(p for p in LEFT_OUT["data"] if p != ("hyperopt",)) + _IMNN_TRAINING + _IMNN_POSTFIT,
+    "data": tuple(p for p in LEFT_OUT["data"] if p != ("hyperopt",))
+    + _IMNN_TRAINING
+    + _IMNN_POSTFIT,
     "search": LEFT_OUT["search"] + _IMNN_POSTFIT,
     "fit": LEFT_OUT["fit"] + _IMNN_POSTFIT,
     "postfit": LEFT_OUT["postfit"],
@@ -103,7 +121,9 @@ def stage_view(expanded: Mapping[str, Any], stage: str) -> dict[str, Any]:
     for path in (IMNN_LEFT_OUT if imnn else LEFT_OUT)[stage]:
         view = _without(view, path)
     if imnn and stage == "data" and "hyperopt" in view:
-        view["hyperopt"] = {}  # a scan adds fold simulation sets; its length and seeds do not matter
+        view[
+            "hyperopt"
+        ] = {}  # a scan adds fold simulation sets; its length and seeds do not matter
     return view
 
 

@@ -25,7 +25,9 @@ def build_archive(fit_dir: Path, runcard: dict, outdir: Path) -> ArchiveOutputs:
     layout = FitLayout(fit_dir)
     name = layout.name
     if not ROOT_NAME.fullmatch(name):
-        raise UserError(f"{fit_dir}: the archive is named after the fit folder, and {name!r} is not a valid fit name")
+        raise UserError(
+            f"{fit_dir}: the archive is named after the fit folder, and {name!r} is not a valid fit name"
+        )
     members = {f"{name}/{rel}": (layout.root / rel).read_bytes() for rel in archived_files(layout)}
     provenance = dumps_json(build_provenance(layout, runcard))
     members[f"{name}/{PROVENANCE_NAME}"] = provenance.encode("utf-8")

@@ -8,7 +8,9 @@ from replifold.io import sha256_bytes
 
 
 def manifest_text(members: Mapping[str, bytes]) -> str:
-    return "".join(f"{sha256_bytes(content)}  {name}\n" for name, content in sorted(members.items()))
+    return "".join(
+        f"{sha256_bytes(content)}  {name}\n" for name, content in sorted(members.items())
+    )
 
 
 def parse_manifest(text: str) -> dict[str, str]:

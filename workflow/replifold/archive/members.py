@@ -15,7 +15,9 @@ from replifold.layout import ARCHIVED, REQUIRED_FOR_ARCHIVE, TIMING_SUFFIX, FitL
 
 
 def _kept(relative: Path) -> bool:
-    return not any(part.startswith(".") for part in relative.parts) and not relative.name.endswith(TIMING_SUFFIX)
+    return not any(part.startswith(".") for part in relative.parts) and not relative.name.endswith(
+        TIMING_SUFFIX
+    )
 
 
 def archived_files(layout: FitLayout) -> list[str]:
@@ -23,7 +25,9 @@ def archived_files(layout: FitLayout) -> list[str]:
     root = layout.root
     missing = [name for name in REQUIRED_FOR_ARCHIVE if not (root / name).exists()]
     if missing:
-        raise UserError(f"{root} is not a finished fit: missing {', '.join(missing)} (run the workflow up to 'report')")
+        raise UserError(
+            f"{root} is not a finished fit: missing {', '.join(missing)} (run the workflow up to 'report')"
+        )
     files = []
     for name in ARCHIVED:
         top = root / name
@@ -33,7 +37,9 @@ def archived_files(layout: FitLayout) -> list[str]:
             if not _kept(relative):
                 continue
             if path.is_symlink():
-                raise UserError(f"{path} is a symbolic link; an archive holds the fit's own files only: replace it")
+                raise UserError(
+                    f"{path} is a symbolic link; an archive holds the fit's own files only: replace it"
+                )
             if path.is_file():
                 files.append(relative.as_posix())
     return sorted(files)

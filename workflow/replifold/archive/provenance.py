@@ -18,11 +18,26 @@ from replifold.imnn.provenance import imnn_seeds
 from replifold.io import read_json
 from replifold.layout import FitLayout
 from replifold.plan import FitPlan
-from replifold.version import code_version
 from replifold.runcard import filterseed
+from replifold.version import code_version
 
-PACKAGES = ("replifold", "tensorflow", "keras", "numpy", "hyperopt", "h5py", "snakemake", "matplotlib", "pyyaml", "jsonschema",
-            "nnpdf-data", "yadism", "eko", "pineappl", "pineko")
+PACKAGES = (
+    "replifold",
+    "tensorflow",
+    "keras",
+    "numpy",
+    "hyperopt",
+    "h5py",
+    "snakemake",
+    "matplotlib",
+    "pyyaml",
+    "jsonschema",
+    "nnpdf-data",
+    "yadism",
+    "eko",
+    "pineappl",
+    "pineko",
+)
 
 
 def package_versions() -> dict[str, str | None]:
@@ -59,7 +74,8 @@ def seeds(layout: FitLayout, runcard: dict[str, Any]) -> dict[str, Any]:
         },
         "level1": None if level1 is None else seeding.level1_seed(level1),
         "fit_batch_jobs": {
-            f"{batch[0]}-{batch[-1]}": seeding.job_seed(nnseed, batch_first_replica=batch[0]) for batch in plan.batches
+            f"{batch[0]}-{batch[-1]}": seeding.job_seed(nnseed, batch_first_replica=batch[0])
+            for batch in plan.batches
         },
         "replicas": {str(r): read_json(layout.replica(r).fit)["seeds"] for r in plan.replicas},
     }
@@ -67,9 +83,13 @@ def seeds(layout: FitLayout, runcard: dict[str, Any]) -> dict[str, Any]:
         base = {**runcard, "filterseed": runcard["closure"]["filterseed"]}
         out["level1_draws"] = {str(k): seeding.draw_seeds(base, k) for k in range(plan.draws)}
     if scan:
-        out["hyperopt_rounds"] = {str(r): seeding.hyperopt_seed(scan.seed, r) for r in range(scan.rounds)}
+        out["hyperopt_rounds"] = {
+            str(r): seeding.hyperopt_seed(scan.seed, r) for r in range(scan.rounds)
+        }
         out["train_fold_jobs"] = {
-            f"{t}:{k}": seeding.job_seed(nnseed, trial=t, fold=k) for t in range(scan.n_trials) for k in range(plan.folds)
+            f"{t}:{k}": seeding.job_seed(nnseed, trial=t, fold=k)
+            for t in range(scan.n_trials)
+            for k in range(plan.folds)
         }
     return out
 
@@ -81,9 +101,17 @@ def build_provenance(layout: FitLayout, runcard: dict[str, Any]) -> dict[str, An
         "seeds": seeds(layout, runcard),
         "code": asdict(code_version()),
         "packages": package_versions(),
-        "python": {"version": platform.python_version(), "implementation": platform.python_implementation()},
-        "platform": {"system": platform.system(), "release": platform.release(), "machine": platform.machine(),
-                     "platform": platform.platform(), "cpu_count": os.cpu_count()},
+        "python": {
+            "version": platform.python_version(),
+            "implementation": platform.python_implementation(),
+        },
+        "platform": {
+            "system": platform.system(),
+            "release": platform.release(),
+            "machine": platform.machine(),
+            "platform": platform.platform(),
+            "cpu_count": os.cpu_count(),
+        },
         "threads": {  # what every training job pinned TensorFlow to (seeding.set_initial_state)
             "intra_op_threads": runcard["parallelism"]["intra_op_threads"],
             "inter_op_threads": runcard["parallelism"]["inter_op_threads"],

@@ -37,13 +37,19 @@ class RerunTarget:
     def parse(cls, text: str) -> RerunTarget:
         match = _TARGET.match(text.strip())
         if match is None:
-            raise UserError(f"--rerun {text!r}: use fold:TRIAL:FOLD (e.g. fold:0:1) or replica:I (e.g. replica:3)")
+            raise UserError(
+                f"--rerun {text!r}: use fold:TRIAL:FOLD (e.g. fold:0:1) or replica:I (e.g. replica:3)"
+            )
         if match.group(3) is not None:
             return cls(replica=int(match.group(3)))
         return cls(trial=int(match.group(1)), fold=int(match.group(2)))
 
     def __str__(self) -> str:
-        return f"replica {self.replica}" if self.replica is not None else f"trial {self.trial} fold {self.fold}"
+        return (
+            f"replica {self.replica}"
+            if self.replica is not None
+            else f"trial {self.trial} fold {self.fold}"
+        )
 
 
 def _replifold(workdir: Path, *args: str | Path) -> str | None:
@@ -57,10 +63,13 @@ def _replifold(workdir: Path, *args: str | Path) -> str | None:
     )
     if done.returncode == 0:
         return None
-    return f"'replifold {' '.join(map(str, args))}' exited with {done.returncode}: {(done.stdout + done.stderr)[-2000:]}"
+    output = (done.stdout + done.stderr)[-2000:]
+    return f"'replifold {' '.join(map(str, args))}' exited with {done.returncode}: {output}"
 
 
-def _compare(tarball: Tarball, archived: FitLayout, fresh: list[Path], kept: list[Path]) -> list[str]:
+def _compare(
+    tarball: Tarball, archived: FitLayout, fresh: list[Path], kept: list[Path]
+) -> list[str]:
     """Each freshly written file against the archived member at the same place."""
     problems = []
     for new, old in zip(fresh, kept, strict=True):
@@ -88,7 +97,9 @@ def rerun_fold(tarball: Tarball, fit: FitLayout, workdir: Path, trial: int, fold
     files = _batch_files(target, is_imnn_fit(fit.root))
     for path in files:
         path.unlink(missing_ok=True)
-    failure = _simulations(workdir, fit) or _replifold(workdir, "train-fold", fit.root, "--trial", trial, "--fold", fold)
+    failure = _simulations(workdir, fit) or _replifold(
+        workdir, "train-fold", fit.root, "--trial", trial, "--fold", fold
+    )
     if failure:
         return [failure]
     return _compare(tarball, fit, files, files)
@@ -108,9 +119,21 @@ def rerun_replica(tarball: Tarball, fit: FitLayout, workdir: Path, replica: int)
     fresh_batch: TrainedModelDir = batch_dir(workdir / "rerun" / f"batch{batch}")
     fresh_replicas = workdir / "rerun" / "fit"
     replica_list = ",".join(map(str, replicas))
-    failure = _simulations(workdir, fit) or _replifold(
-        workdir, "fit", fit.runcard, fit.data_dir, "--replicas", replica_list, *params, "-o", fresh_batch.path
-    ) or _replifold(workdir, "split", fresh_batch.path, "-o", fresh_replicas)
+    failure = (
+        _simulations(workdir, fit)
+        or _replifold(
+            workdir,
+            "fit",
+            fit.runcard,
+            fit.data_dir,
+            "--replicas",
+            replica_list,
+            *params,
+            "-o",
+            fresh_batch.path,
+        )
+        or _replifold(workdir, "split", fresh_batch.path, "-o", fresh_replicas)
+    )
     if failure:
         return [failure]
     fresh_replica, kept_replica = replica_dir(fresh_replicas, replica), fit.replica(replica)
@@ -120,6 +143,6 @@ def rerun_replica(tarball: Tarball, fit: FitLayout, workdir: Path, replica: int)
     def replica_files(target):
         return list(target.imnn_reproducible if imnn else target.reproducible)
 
-    return _compare(tarball, fit, _batch_files(fresh_batch, imnn), _batch_files(kept_batch, imnn)) + _compare(
-        tarball, fit, replica_files(fresh_replica), replica_files(kept_replica)
-    )
+    return _compare(
+        tarball, fit, _batch_files(fresh_batch, imnn), _batch_files(kept_batch, imnn)
+    ) + _compare(tarball, fit, replica_files(fresh_replica), replica_files(kept_replica))

@@ -34,13 +34,17 @@ def manifest_problems(tarball: Tarball) -> list[str]:
         elif name not in expected:
             problems.append(f"{name}: in the archive but not in the manifest")
         elif sha256_bytes(members[name]) != expected[name]:
-            problems.append(f"{name}: sha256 {sha256_bytes(members[name])} differs from the manifest's {expected[name]}")
+            problems.append(
+                f"{name}: sha256 {sha256_bytes(members[name])} differs from the manifest's {expected[name]}"
+            )
     return problems
 
 
 @dataclass(frozen=True)
 class OutsideCheck:
-    reference: str | None  # what the archive was compared with; None when nothing outside it was found
+    reference: (
+        str | None
+    )  # what the archive was compared with; None when nothing outside it was found
     problems: tuple[str, ...]
 
 
@@ -48,7 +52,11 @@ def outside_check(archive: Path, tarball: Tarball, expect_sha256: str | None) ->
     if expect_sha256 is not None:
         actual = sha256_file(archive)
         wanted = expect_sha256.strip().lower()
-        problems = () if actual == wanted else (f"{archive}: sha256 {actual} is not the expected {wanted}",)
+        problems = (
+            ()
+            if actual == wanted
+            else (f"{archive}: sha256 {actual} is not the expected {wanted}",)
+        )
         return OutsideCheck(f"the expected sha256 {wanted}", problems)
     sibling = archive.parent / MANIFEST_NAME
     if not sibling.is_file():
@@ -56,6 +64,7 @@ def outside_check(archive: Path, tarball: Tarball, expect_sha256: str | None) ->
     inside = tarball.files.get(f"{tarball.root}/{MANIFEST_NAME}", b"")
     if sibling.read_bytes() != inside:
         return OutsideCheck(
-            str(sibling), (f"{sibling} differs from the archive's own {MANIFEST_NAME}: the archive was altered",)
+            str(sibling),
+            (f"{sibling} differs from the archive's own {MANIFEST_NAME}: the archive was altered",),
         )
     return OutsideCheck(str(sibling), ())

@@ -17,7 +17,9 @@ from replifold.problem import FLAVOURS
 
 EU2, ED2 = 4.0 / 9.0, 1.0 / 9.0  # squared quark charges
 Z_UP, Z_DOWN = 0.29, 0.37  # squared Z couplings (v^2 + a^2) of up- and down-type quarks, rounded
-ANTIQUARK_WEIGHT = 0.5  # <(1 - y)^2>: how much a (anti)neutrino sees the helicity-suppressed partons
+ANTIQUARK_WEIGHT = (
+    0.5  # <(1 - y)^2>: how much a (anti)neutrino sees the helicity-suppressed partons
+)
 Q_POSITIVITY = float(np.sqrt(5.0))  # GeV, the scale n3fit imposes positivity at
 
 
@@ -112,7 +114,9 @@ class HadronicSpec:
         return tuple(c for s in self.subprocesses for c in s.channels)
 
     def kinematics(self) -> np.ndarray:
-        rows = [(y, m, self.sqrt_s) for s in self.subprocesses for m in s.masses for y in s.rapidities]
+        rows = [
+            (y, m, self.sqrt_s) for s in self.subprocesses for m in s.masses for y in s.rapidities
+        ]
         return np.asarray(rows, dtype=np.float64)
 
 
@@ -134,7 +138,9 @@ class PositivitySpec:
         return np.stack([x, np.full_like(x, Q_POSITIVITY), np.zeros_like(x)], axis=1)
 
 
-def _both_orderings(a: Mapping[str, float], b: Mapping[str, float], weight: float) -> tuple[Channel, ...]:
+def _both_orderings(
+    a: Mapping[str, float], b: Mapping[str, float], weight: float
+) -> tuple[Channel, ...]:
     return (
         Channel(flavour_vector(a), flavour_vector(b), weight),
         Channel(flavour_vector(b), flavour_vector(a), weight),

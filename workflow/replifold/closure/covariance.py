@@ -26,7 +26,9 @@ def make_errors(uncertainties: Uncertainties, theory: np.ndarray) -> Errors:
     ``1 + 0.5 cos(pi k t)`` (t in [0, 1]) so sources are correlated but not identical."""
     t = np.linspace(0.0, 1.0, theory.shape[0])
     shapes = [1.0 + 0.5 * np.cos(np.pi * (k + 1) * t) for k in range(len(uncertainties.sys))]
-    sys = np.stack([rel * shape * theory for rel, shape in zip(uncertainties.sys, shapes, strict=True)], axis=1)
+    sys = np.stack(
+        [rel * shape * theory for rel, shape in zip(uncertainties.sys, shapes, strict=True)], axis=1
+    )
     return Errors(stat=uncertainties.stat * theory, sys=sys, norm=float(uncertainties.norm))
 
 

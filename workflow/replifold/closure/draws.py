@@ -19,7 +19,9 @@ from replifold.errors import UserError
 SCAN_SECTIONS = ("hyperopt", "hyperscan_config", "kfold")
 
 
-def draw_runcard(runcard: Mapping[str, Any], draw: int, best_params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def draw_runcard(
+    runcard: Mapping[str, Any], draw: int, best_params: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The expanded runcard of draw ``draw`` (1 <= draw < closure.level1_draws) of the fit ``runcard``."""
     draws = int(runcard["closure"]["level1_draws"])
     if not 1 <= draw < draws:
@@ -28,7 +30,9 @@ def draw_runcard(runcard: Mapping[str, Any], draw: int, best_params: Mapping[str
             "(draw 0 is the fit itself)"
         )
     if runcard.get("hyperopt") and best_params is None:
-        raise UserError("the fit has a hyperopt scan: its draws train with the best parameters (best.json); run the scan first")
+        raise UserError(
+            "the fit has a hyperopt scan: its draws train with the best parameters (best.json); run the scan first"
+        )
     seeds = seeding.draw_seeds({**runcard, "filterseed": runcard["closure"]["filterseed"]}, draw)
     card = {key: copy.deepcopy(value) for key, value in runcard.items() if key not in SCAN_SECTIONS}
     card["closure"] = {**card["closure"], "filterseed": seeds["filterseed"], "level1_draws": 1}
@@ -38,5 +42,7 @@ def draw_runcard(runcard: Mapping[str, Any], draw: int, best_params: Mapping[str
 
         card["parameters"] = apply_params(card["parameters"], best_params)
     text = runcard.get("description") or ""
-    card["description"] = f"level-1 draw {draw} of {draws} of a multi-closure test" + (f": {text}" if text else "")
+    card["description"] = f"level-1 draw {draw} of {draws} of a multi-closure test" + (
+        f": {text}" if text else ""
+    )
     return card

@@ -44,7 +44,9 @@ def smeared_weights(xgrid: np.ndarray, x: float, q: float) -> np.ndarray:
     """Interpolation weights of the kernel's points ``x / z_m`` (kept on the grid), summed with ``k_m``."""
     z = 1.0 - kernel_spread(q) * KERNEL_TAU
     points = np.minimum(x / z, xgrid[-1])
-    return sum(k * interpolation_weights(xgrid, p) for k, p in zip(KERNEL_WEIGHTS, points, strict=True))
+    return sum(
+        k * interpolation_weights(xgrid, p) for k, p in zip(KERNEL_WEIGHTS, points, strict=True)
+    )
 
 
 def dis_fk(spec: DisSpec, xgrid: np.ndarray) -> np.ndarray:
@@ -77,7 +79,9 @@ def hadronic_fk(spec: HadronicSpec, xgrid: np.ndarray) -> tuple[np.ndarray, np.n
     for sub in spec.subprocesses:
         for _ in range(sub.npoints):
             q = kinematics[point, 1]
-            lumi = np.outer(smeared_weights(xgrid, x1[point], q), smeared_weights(xgrid, x2[point], q))
+            lumi = np.outer(
+                smeared_weights(xgrid, x1[point], q), smeared_weights(xgrid, x2[point], q)
+            )
             for c, channel in enumerate(sub.channels):
                 fk[point, first_channel + c] = channel.weight * lumi
             point += 1
@@ -99,7 +103,10 @@ def positivity_fk(spec: PositivitySpec, xgrid: np.ndarray) -> np.ndarray:
 def positivity_sets(names: tuple[str, ...], xgrid: np.ndarray) -> tuple[PositivitySet, ...]:
     """The built-in positivity sets ``names`` on ``xgrid`` (any problem's grid)."""
     specs = [positivity_spec(name) for name in names]
-    return tuple(PositivitySet(name=s.name, fk=positivity_fk(s, xgrid), kinematics=s.kinematics()) for s in specs)
+    return tuple(
+        PositivitySet(name=s.name, fk=positivity_fk(s, xgrid), kinematics=s.kinematics())
+        for s in specs
+    )
 
 
 def linear_predictions(fk: np.ndarray, xf: np.ndarray) -> np.ndarray:

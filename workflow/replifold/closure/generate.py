@@ -97,7 +97,9 @@ def build_problem(request: ClosureRequest) -> tuple[Problem, dict[str, np.ndarra
         offset += theory.shape[0]
 
     indices = [catalogue.dataset_index(d.name) for d in datasets]
-    sampling = ReplicaSampling(request.mcseed, request.trvlseed, request.genrep, tuple(indices), covmat)
+    sampling = ReplicaSampling(
+        request.mcseed, request.trvlseed, request.genrep, tuple(indices), covmat
+    )
     problem = Problem(
         xgrid=xgrid,
         integration_x=integration_x,
@@ -157,7 +159,9 @@ def _meta(request: ClosureRequest, truth: Truth, catalogue_indices: list[int]) -
     return {
         "problem": "closure",
         "description": DESCRIPTION,
-        "catalogue_index": dict(zip([d.name for d in request.datasets], catalogue_indices, strict=True)),
+        "catalogue_index": dict(
+            zip([d.name for d in request.datasets], catalogue_indices, strict=True)
+        ),
         "settings": {
             "fakenoise": request.fakenoise,
             "genrep": request.genrep,

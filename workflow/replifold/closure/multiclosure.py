@@ -110,7 +110,9 @@ def multiclosure_estimators(
 ) -> dict[str, Any]:
     """Every estimator, its bootstrap error and the per-draw values, as one JSON-ready record."""
     replicas = min(d.predictions.shape[0] for d in draws)
-    predictions = np.stack([d.predictions[:replicas] for d in draws]).astype(np.float64)  # (draws, R, ndata)
+    predictions = np.stack([d.predictions[:replicas] for d in draws]).astype(
+        np.float64
+    )  # (draws, R, ndata)
     level1 = np.stack([d.level1 for d in draws]).astype(np.float64)
     truth = np.asarray(truth, dtype=np.float64)
     everything = Block(TOTAL, np.arange(truth.size), total_covmat)
@@ -156,11 +158,17 @@ def multiclosure_estimators(
     delta_chi2 = (chi2_central - chi2_truth) / chi2_truth
     replica_chi2 = _chi2(cholesky, predictions - level1[:, None, :]) / truth.size
     boot_delta = [float(np.mean(delta_chi2[chosen])) for chosen, _ in resamples]
-    boot_replica = [float(np.mean(replica_chi2[chosen[:, None], reps])) for chosen, reps in resamples]
+    boot_replica = [
+        float(np.mean(replica_chi2[chosen[:, None], reps])) for chosen, reps in resamples
+    ]
     return {
         "draws": [d.draw for d in draws],
         "replicas_per_draw": replicas,
-        "bootstrap": {"samples": bootstrap_samples, "seed": seed, "resampled": "draws, then replicas within each draw"},
+        "bootstrap": {
+            "samples": bootstrap_samples,
+            "seed": seed,
+            "resampled": "draws, then replicas within each draw",
+        },
         "expected": EXPECTED,
         "total": rows[TOTAL],
         "datasets": {block.name: rows[block.name] for block in blocks},

@@ -13,7 +13,9 @@ def replica_predictions(problem: Problem, xf: np.ndarray) -> np.ndarray:
     rows = []
     for replica_xf in np.asarray(xf, dtype=np.float64):
         parts = [
-            bilinear_predictions(d.fk, d.channels, replica_xf) if d.bilinear else linear_predictions(d.fk, replica_xf)
+            bilinear_predictions(d.fk, d.channels, replica_xf)
+            if d.bilinear
+            else linear_predictions(d.fk, replica_xf)
             for d in problem.datasets
         ]
         rows.append(np.concatenate(parts))

@@ -47,7 +47,12 @@ class ClosureRequest:
     def from_runcard(cls, runcard: Mapping[str, Any]) -> ClosureRequest:
         closure = runcard["closure"]
         grid = closure["xgrid"]
-        xgrid = XGridSettings(int(grid["n_small"]), int(grid["n_large"]), float(grid["x_min"]), float(grid["x_switch"]))
+        xgrid = XGridSettings(
+            int(grid["n_small"]),
+            int(grid["n_large"]),
+            float(grid["x_min"]),
+            float(grid["x_switch"]),
+        )
         _check_xgrid(xgrid)
         if int(closure["integration_points"]) < 16:
             raise RuncardError(
@@ -90,17 +95,25 @@ def _check_xgrid(grid: XGridSettings) -> None:
         )
     if not 0.0 < grid.x_min < grid.x_switch < 1.0:
         raise RuncardError(
-            where, "need 0 < x_min < x_switch < 1", found={"x_min": grid.x_min, "x_switch": grid.x_switch}
+            where,
+            "need 0 < x_min < x_switch < 1",
+            found={"x_min": grid.x_min, "x_switch": grid.x_switch},
         )
 
 
-def _unknown_name(path: Sequence[str | int], kind: str, name: str, known: Sequence[str]) -> RuncardError:
+def _unknown_name(
+    path: Sequence[str | int], kind: str, name: str, known: Sequence[str]
+) -> RuncardError:
     return RuncardError.unknown(path, f"unknown {kind}", name, known)
 
 
 def _dataset_inputs(entries: Sequence[Mapping[str, Any]]) -> tuple[DatasetInput, ...]:
     if not entries:
-        raise RuncardError(("dataset_inputs",), "at least one dataset is needed", allowed=", ".join(dataset_names()))
+        raise RuncardError(
+            ("dataset_inputs",),
+            "at least one dataset is needed",
+            allowed=", ".join(dataset_names()),
+        )
     seen: set[str] = set()
     out = []
     for i, entry in enumerate(entries):
@@ -111,7 +124,10 @@ def _dataset_inputs(entries: Sequence[Mapping[str, Any]]) -> tuple[DatasetInput,
             raise RuncardError(("dataset_inputs", i, "dataset"), "dataset listed twice", found=name)
         if not 0.0 < frac <= 1.0:
             raise RuncardError(
-                ("dataset_inputs", i, "frac"), "training fraction out of range", found=frac, allowed="0 < frac <= 1"
+                ("dataset_inputs", i, "frac"),
+                "training fraction out of range",
+                found=frac,
+                allowed="0 < frac <= 1",
             )
         seen.add(name)
         out.append(DatasetInput(name, frac))
@@ -124,9 +140,18 @@ def positivity_inputs(section: Mapping[str, Any]) -> tuple[str, ...]:
     for i, entry in enumerate(section.get("posdatasets") or []):
         name = str(entry["dataset"])
         if name not in positivity_names():
-            raise _unknown_name(("positivity", "posdatasets", i, "dataset"), "positivity set", name, positivity_names())
+            raise _unknown_name(
+                ("positivity", "posdatasets", i, "dataset"),
+                "positivity set",
+                name,
+                positivity_names(),
+            )
         if name in names:
-            raise RuncardError(("positivity", "posdatasets", i, "dataset"), "positivity set listed twice", found=name)
+            raise RuncardError(
+                ("positivity", "posdatasets", i, "dataset"),
+                "positivity set listed twice",
+                found=name,
+            )
         names.append(name)
     return tuple(names)
 
@@ -137,11 +162,16 @@ def fold_partitions(kfold: Mapping[str, Any], fitted: Sequence[str]) -> tuple[tu
     for k, partition in enumerate(kfold.get("partitions") or []):
         names = [str(n) for n in partition["datasets"]]
         if not names:
-            raise RuncardError(("kfold", "partitions", k, "datasets"), "empty partition", allowed=", ".join(fitted))
+            raise RuncardError(
+                ("kfold", "partitions", k, "datasets"), "empty partition", allowed=", ".join(fitted)
+            )
         for j, name in enumerate(names):
             if name not in fitted:
                 raise _unknown_name(
-                    ("kfold", "partitions", k, "datasets", j), "dataset (not in dataset_inputs)", name, fitted
+                    ("kfold", "partitions", k, "datasets", j),
+                    "dataset (not in dataset_inputs)",
+                    name,
+                    fitted,
                 )
         folds.append(tuple(names))
     return tuple(folds)

@@ -88,7 +88,9 @@ class Truth:
 
     def parameters(self) -> np.ndarray:
         """(component, [A, a, b, c, d]) in ``COMPONENTS`` order."""
-        return np.array([[s.A, s.a, s.b, s.c, s.d] for s in (self.components[n] for n in COMPONENTS)])
+        return np.array(
+            [[s.A, s.a, s.b, s.c, s.d] for s in (self.components[n] for n in COMPONENTS)]
+        )
 
 
 def make_truth() -> Truth:
@@ -98,7 +100,13 @@ def make_truth() -> Truth:
     quark_momentum = (
         shapes["uv"].moment(1)
         + shapes["dv"].moment(1)
-        + 2.0 * (shapes["ubar"].moment(1) + shapes["dbar"].moment(1) + shapes["s"].moment(1) + shapes["c"].moment(1))
+        + 2.0
+        * (
+            shapes["ubar"].moment(1)
+            + shapes["dbar"].moment(1)
+            + shapes["s"].moment(1)
+            + shapes["c"].moment(1)
+        )
     )
     shapes["g"] = shapes["g"].scaled((1.0 - quark_momentum) / shapes["g"].moment(1))
     return Truth({name: shapes[name] for name in COMPONENTS})

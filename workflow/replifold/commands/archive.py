@@ -14,8 +14,12 @@ log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("fit_dir", type=Path, help="the finished fit directory (after 'replifold report')")
-    parser.add_argument("-o", "--output", dest="outdir", type=Path, required=True, help="the archive directory")
+    parser.add_argument(
+        "fit_dir", type=Path, help="the finished fit directory (after 'replifold report')"
+    )
+    parser.add_argument(
+        "-o", "--output", dest="outdir", type=Path, required=True, help="the archive directory"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

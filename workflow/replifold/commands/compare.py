@@ -11,9 +11,15 @@ from pathlib import Path
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("first", type=Path, help="fit folder, LHAPDF set folder or fit archive (.tar.gz)")
-    parser.add_argument("second", type=Path, help="the fit to compare it with, in any of the same forms")
-    parser.add_argument("-o", "--output", dest="outdir", type=Path, required=True, help="the comparison's folder")
+    parser.add_argument(
+        "first", type=Path, help="fit folder, LHAPDF set folder or fit archive (.tar.gz)"
+    )
+    parser.add_argument(
+        "second", type=Path, help="the fit to compare it with, in any of the same forms"
+    )
+    parser.add_argument(
+        "-o", "--output", dest="outdir", type=Path, required=True, help="the comparison's folder"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -24,10 +24,20 @@ def default_theory_cache() -> Path:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("fit_dir", type=Path, help="the fit directory, after 'replifold postfit'")
-    parser.add_argument("-o", "--output", dest="outdir", type=Path, default=None,
-                        help="where <fit>/ and evolution.json go (default FITDIR/lhapdf)")
-    parser.add_argument("--theory-cache", type=Path, default=None,
-                        help=f"the theory cache holding eko operators (default ${CACHE_ENV}, else ~/.cache/replifold/theory)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        dest="outdir",
+        type=Path,
+        default=None,
+        help="where <fit>/ and evolution.json go (default FITDIR/lhapdf)",
+    )
+    parser.add_argument(
+        "--theory-cache",
+        type=Path,
+        default=None,
+        help=f"the theory cache holding eko operators (default ${CACHE_ENV}, else ~/.cache/replifold/theory)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,11 +62,14 @@ def run(args: argparse.Namespace) -> int:
     evolved = evolve_fit(layout.root, runcard, cache, name)
     write_set(evolved.lhapdf_set, outdir / name)
     write_json(outdir / layout.evolution_json.name, evolved.summary)
-    write_json(outdir / f"evolution{TIMING_SUFFIX}", {
-        "seconds": {**evolved.seconds, "total": time.perf_counter() - started},
-        "operator": str(evolved.operator_path),
-        "operator_computed": evolved.operator_computed,
-    })
+    write_json(
+        outdir / f"evolution{TIMING_SUFFIX}",
+        {
+            "seconds": {**evolved.seconds, "total": time.perf_counter() - started},
+            "operator": str(evolved.operator_path),
+            "operator_computed": evolved.operator_computed,
+        },
+    )
     first = evolved.summary["sum_rules"][0]
     log.info(
         f"evolve: {outdir / name} ({evolved.lhapdf_set.members} members, "

@@ -26,11 +26,15 @@ def parse_replicas(text: str) -> list[int]:
     for part in text.split(","):
         match = _RANGE.match(part)
         if match is None:
-            raise UserError(f"bad replica range {part.strip()!r} in {text!r}; use e.g. 1-8, 3,7 or 1-4,9")
+            raise UserError(
+                f"bad replica range {part.strip()!r} in {text!r}; use e.g. 1-8, 3,7 or 1-4,9"
+            )
         first = int(match.group(1))
         last = int(match.group(2) or first)
         if first < 1 or last < first:
-            raise UserError(f"bad replica range {part.strip()!r}: replicas count from 1 and ranges go upwards")
+            raise UserError(
+                f"bad replica range {part.strip()!r}: replicas count from 1 and ranges go upwards"
+            )
         replicas.extend(range(first, last + 1))
     if len(set(replicas)) != len(replicas):
         raise UserError(f"replica list {text!r} names some replicas twice")
@@ -38,16 +42,22 @@ def parse_replicas(text: str) -> list[int]:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("runcard", type=Path, help="the expanded runcard written by 'replifold setup'")
+    parser.add_argument(
+        "runcard", type=Path, help="the expanded runcard written by 'replifold setup'"
+    )
     parser.add_argument("data_dir", type=Path, help="the problem data written by 'replifold setup'")
-    parser.add_argument("--replicas", required=True, help="replicas of this batch: 1-8, 3,7 or 1-4,9")
+    parser.add_argument(
+        "--replicas", required=True, help="replicas of this batch: 1-8, 3,7 or 1-4,9"
+    )
     parser.add_argument(
         "--params",
         type=Path,
         default=None,
         help="hyperopt/best.json of a scan: train with the best trial's parameters instead of the runcard's",
     )
-    parser.add_argument("-o", "--output", dest="outdir", type=Path, required=True, help="the batch directory")
+    parser.add_argument(
+        "-o", "--output", dest="outdir", type=Path, required=True, help="the batch directory"
+    )
     parser.add_argument(
         "--tensorboard",
         type=Path,
@@ -75,19 +85,27 @@ def run(args: argparse.Namespace) -> int:
     if is_imnn(runcard):
         failed = fit_imnn(runcard, args.data_dir, replicas, args.params, args.outdir)
         if failed:
-            log.warning(f"replicas {failed} diverged (non-finite loss or det F) and are recorded as failed")
+            log.warning(
+                f"replicas {failed} diverged (non-finite loss or det F) and are recorded as failed"
+            )
         log.info(f"replicas {args.replicas} -> {args.outdir}")
         return 0
     if args.params is not None:
         from replifold.hyperopt.space import apply_params
 
         if not args.params.is_file():
-            raise UserError(f"--params {args.params}: no such file (run 'replifold collect' to write best.json)")
+            raise UserError(
+                f"--params {args.params}: no such file (run 'replifold collect' to write best.json)"
+            )
 
-        runcard = {**runcard, "parameters": apply_params(runcard["parameters"], read_json(args.params)["params"])}
+        runcard = {
+            **runcard,
+            "parameters": apply_params(runcard["parameters"], read_json(args.params)["params"]),
+        }
     if replicas[-1] > runcard["replicas"]:
         raise UserError(
-            f"--replicas {args.replicas}: the runcard fits replicas 1-{runcard['replicas']}; raise 'replicas' to fit more"
+            f"--replicas {args.replicas}: the runcard fits replicas 1-{runcard['replicas']}; "
+            "raise 'replicas' to fit more"
         )
     problem = load_problem(args.data_dir, replicas)
     seeding.set_job_state(runcard, batch_first_replica=replicas[0])
@@ -97,7 +115,9 @@ def run(args: argparse.Namespace) -> int:
     from replifold.training.weights import save_model
 
     epochs = int(runcard["parameters"]["epochs"])
-    batch = train_replicas(runcard, problem, replicas, progress=Progress(epochs, label=f"fit {args.replicas}"))
+    batch = train_replicas(
+        runcard, problem, replicas, progress=Progress(epochs, label=f"fit {args.replicas}")
+    )
     out = batch_dir(args.outdir)
     save_model(batch.model, out, replicas)
     batch.history.save(out.history, replicas)

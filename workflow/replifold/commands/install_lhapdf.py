@@ -11,10 +11,18 @@ from pathlib import Path
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("set_dir", type=Path, help="the set's folder, e.g. results/<fit>/lhapdf/<fit>")
-    parser.add_argument("--path", type=Path, default=None,
-                        help="the LHAPDF data folder to install into (default: the first folder of LHAPDF_DATA_PATH)")
-    parser.add_argument("--force", action="store_true", help="replace an installed set of the same name")
+    parser.add_argument(
+        "set_dir", type=Path, help="the set's folder, e.g. results/<fit>/lhapdf/<fit>"
+    )
+    parser.add_argument(
+        "--path",
+        type=Path,
+        default=None,
+        help="the LHAPDF data folder to install into (default: the first folder of LHAPDF_DATA_PATH)",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace an installed set of the same name"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

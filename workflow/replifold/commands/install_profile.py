@@ -25,10 +25,17 @@ def _user_profiles() -> Path:
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", help="the profile under profiles/ (e.g. slurm)")
     parser.add_argument(
-        "--source", type=Path, default=None, help="a folder of profiles (default: the ones shipped with replifold)"
+        "--source",
+        type=Path,
+        default=None,
+        help="a folder of profiles (default: the ones shipped with replifold)",
     )
-    parser.add_argument("--dest", type=Path, default=None, help="where profiles go (default: ~/.config/snakemake)")
-    parser.add_argument("--force", action="store_true", help="replace an installed profile of the same name")
+    parser.add_argument(
+        "--dest", type=Path, default=None, help="where profiles go (default: ~/.config/snakemake)"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace an installed profile of the same name"
+    )
 
 
 def _profiles_folder(source: Path | None) -> Path:
@@ -39,7 +46,9 @@ def _profiles_folder(source: Path | None) -> Path:
         with resources.as_file(resources.files("replifold") / "profiles") as shipped:
             return Path(shipped)
     if not source.is_dir():
-        raise UserError(f"--source {source}: no such folder; pass the folder holding <name>/config.yaml")
+        raise UserError(
+            f"--source {source}: no such folder; pass the folder holding <name>/config.yaml"
+        )
     return source
 
 
@@ -52,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
         known = sorted(p.name for p in folder.iterdir() if (p / "config.yaml").is_file())
         hint = nearest(args.name, known)
         raise UserError(
-            f"no profile {args.name!r} in {folder} (profiles: {', '.join(known)})" + (f"; did you mean {hint!r}?" if hint else "")
+            f"no profile {args.name!r} in {folder} (profiles: {', '.join(known)})"
+            + (f"; did you mean {hint!r}?" if hint else "")
         )
     target = (args.dest or _user_profiles()) / args.name
     if (target / "config.yaml").exists() and not args.force:

@@ -11,7 +11,9 @@ log = logging.getLogger(__name__)
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("fit_dir", type=Path, help="the fit directory of a MongoDB-engine scan")
-    parser.add_argument("-o", "--output", type=Path, required=True, metavar="ARCHIVE", help="the tar.gz to write")
+    parser.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="ARCHIVE", help="the tar.gz to write"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

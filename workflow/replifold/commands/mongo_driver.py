@@ -19,8 +19,11 @@ log = logging.getLogger(__name__)
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("fit_dir", type=Path, help="the fit directory made by 'replifold setup'")
     parser.add_argument(
-        "--restore", type=Path, metavar="ARCHIVE",
-        help="first load this 'mongo-compress' archive (when the database holds no job of this scan) and continue from it",
+        "--restore",
+        type=Path,
+        metavar="ARCHIVE",
+        help="first load this 'mongo-compress' archive (when the database holds no job of this scan) "
+        "and continue from it",
     )
     add_timing_options(parser)
 
@@ -38,7 +41,9 @@ def run(args: argparse.Namespace) -> int:
     times = timing(args)
     try:
         with scan_server(scan.settings, scan.dbpath, scan.server_log) as started:
-            log.info(f"{'started' if started else 'using'} the MongoDB server at {scan.settings.address}")
+            log.info(
+                f"{'started' if started else 'using'} the MongoDB server at {scan.settings.address}"
+            )
             engine = scan.engine()
             if args.restore is not None:
                 count = restore_if_empty(engine.jobs, args.restore)
@@ -48,12 +53,16 @@ def run(args: argparse.Namespace) -> int:
             if started:
                 left = wait_for_workers(engine.jobs, times)
                 if left:
-                    log.warning(f"stopping the server although workers still look alive: {', '.join(left)}")
+                    log.warning(
+                        f"stopping the server although workers still look alive: {', '.join(left)}"
+                    )
     except PyMongoError as error:
         raise UserError(
             f"the MongoDB server at {scan.settings.address} stopped answering ({type(error).__name__}); "
             "rerun the driver and the workers to continue the scan"
         ) from None
     best = min((o for o in finished if o.status == "ok"), key=lambda o: (o.loss, o.trial))
-    log.info(f"{len(finished)} trials; best: trial {best.trial} with loss {best.loss:.6g} -> {scan.ctx.layout.best_json}")
+    log.info(
+        f"{len(finished)} trials; best: trial {best.trial} with loss {best.loss:.6g} -> {scan.ctx.layout.best_json}"
+    )
     return 0

@@ -13,7 +13,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("fit_dir", type=Path, help="the fit directory of a MongoDB-engine scan")
     parser.add_argument("archive", type=Path, help="a tar.gz written by 'replifold mongo-compress'")
     parser.add_argument(
-        "--replace", action="store_true", help="replace the scan's jobs already in the database (only once the new ones are in)"
+        "--replace",
+        action="store_true",
+        help="replace the scan's jobs already in the database (only once the new ones are in)",
     )
 
 

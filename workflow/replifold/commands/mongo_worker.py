@@ -18,11 +18,19 @@ log = logging.getLogger(__name__)
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("fit_dir", type=Path, help="the fit directory made by 'replifold setup'")
-    parser.add_argument("--name", default="worker", help="a label for this worker in the job documents")
     parser.add_argument(
-        "--wait", type=float, default=600.0, metavar="S", help="seconds to wait for the server to answer, then for a driver to run the scan (default 600)"
+        "--name", default="worker", help="a label for this worker in the job documents"
     )
-    parser.add_argument("--record", type=Path, metavar="JSON", help="write the trials this worker evaluated here")
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=600.0,
+        metavar="S",
+        help="seconds to wait for the server to answer, then for a driver to run the scan (default 600)",
+    )
+    parser.add_argument(
+        "--record", type=Path, metavar="JSON", help="write the trials this worker evaluated here"
+    )
     add_timing_options(parser)
 
 
@@ -47,10 +55,15 @@ def run(args: argparse.Namespace) -> int:
         report = WorkerReport(owner, (), ())
         log.info(f"{scan.ctx.layout.tries_json} already holds every trial: nothing to do")
     elif not wait_for_server(scan.settings, args.wait):
-        raise UserError(f"no MongoDB server answered at {scan.settings.address} within {args.wait:g} s")
+        raise UserError(
+            f"no MongoDB server answered at {scan.settings.address} within {args.wait:g} s"
+        )
     else:
         report = work(scan.ctx, scan.jobs(), owner, times, log.info, args.wait)
         log.info(f"{owner}: evaluated trials {list(report.trials)}")
     if args.record is not None:
-        write_json(args.record, {"owner": report.owner, "trials": list(report.trials), "lost": list(report.lost)})
+        write_json(
+            args.record,
+            {"owner": report.owner, "trials": list(report.trials), "lost": list(report.lost)},
+        )
     return 0

@@ -17,7 +17,11 @@ BOOTSTRAP_SAMPLES = 500
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("fit_dir", type=Path, help="a fit directory with closure.level1_draws >= 2, after postfit of every draw")
+    parser.add_argument(
+        "fit_dir",
+        type=Path,
+        help="a fit directory with closure.level1_draws >= 2, after postfit of every draw",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,19 +42,28 @@ def run(args: argparse.Namespace) -> int:
     runcard = load_fit_runcard(layout.root)
     plan = FitPlan.from_runcard(runcard)
     if plan.draws < 2:
-        raise UserError(f"{layout.root}: closure.level1_draws is {plan.draws}; a multi-closure test needs at least 2")
+        raise UserError(
+            f"{layout.root}: closure.level1_draws is {plan.draws}; a multi-closure test needs at least 2"
+        )
     folders = [layout] + [layout.draw(k) for k in plan.extra_draws]
-    require_files([f.selected_json for f in folders], f"replifold postfit {layout.root} (and each draws/draw<k>)")
+    require_files(
+        [f.selected_json for f in folders],
+        f"replifold postfit {layout.root} (and each draws/draw<k>)",
+    )
     problem = load_problem(layout.data_dir)
     draws = []
     for k, folder in enumerate(folders):
         selected = read_json(folder.selected_json)["selected"]
         own = problem if k == 0 else load_problem(folder.data_dir)
         if not np.array_equal(own.theory, problem.theory):
-            raise UserError(f"{folder.root} fits another truth than {layout.root}: set it up again with 'replifold setup-draw'")
+            raise UserError(
+                f"{folder.root} fits another truth than {layout.root}: set it up again with 'replifold setup-draw'"
+            )
         xf = stacked_xf(load_replicas(folder, selected))
         draws.append(DrawPredictions(k, replica_predictions(problem, xf), own.central))
-    blocks = [Block(d.name, np.arange(d.offset, d.offset + d.ndata), d.covmat) for d in problem.datasets]
+    blocks = [
+        Block(d.name, np.arange(d.offset, d.offset + d.ndata), d.covmat) for d in problem.datasets
+    ]
     estimators = multiclosure_estimators(
         draws,
         problem.theory,

@@ -13,7 +13,9 @@ from pathlib import Path
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("runcard", type=Path, help="the edited runcard (YAML)")
-    parser.add_argument("--results", type=Path, default=Path("results"), help="the results root (default: results)")
+    parser.add_argument(
+        "--results", type=Path, default=Path("results"), help="the results root (default: results)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,5 +36,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{name}: compared with {layout.runcard}:")
         for line in plan.lines:
             print(f"  - {line}")
-    print("  (an edit seen by an earlier plan or run is already in runcard.yml: 'snakemake -n' lists every job still due)")
+    print(
+        "  (an edit seen by an earlier plan or run is already in runcard.yml: 'snakemake -n' lists every job still due)"
+    )
     return 0

@@ -18,18 +18,19 @@ log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("fit_dir", type=Path, help="the fit directory (runcard.yml and fit/replica_<i>/)")
+    parser.add_argument(
+        "fit_dir", type=Path, help="the fit directory (runcard.yml and fit/replica_<i>/)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    from replifold.imnn.stages import is_imnn
+    from replifold.imnn.stages import postfit as postfit_imnn
     from replifold.io import write_json
     from replifold.layout import FitLayout
     from replifold.postfit.replicas import load_replicas
     from replifold.postfit.selection import PostfitSettings, select, selection_json, veto_json
     from replifold.runcard import load_fit_runcard
-
-    from replifold.imnn.stages import is_imnn
-    from replifold.imnn.stages import postfit as postfit_imnn
 
     layout = FitLayout(args.fit_dir)
     runcard = load_fit_runcard(layout.root)
@@ -43,7 +44,12 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"postfit vetoed every replica (reasons in {layout.veto_json})")
     write_json(layout.selected_json, selection_json(selection))
     for replica, found in sorted(selection.vetoes.items()):
-        log.info(f"replica {replica} vetoed: " + "; ".join(f"{v.criterion} ({v.detail})" for v in found))
+        log.info(
+            f"replica {replica} vetoed: " + "; ".join(f"{v.criterion} ({v.detail})" for v in found)
+        )
     counts = ", ".join(f"{n} {c}" for c, n in selection.counts().items() if n)
-    log.info(f"{len(selection.selected)}/{len(replicas)} replicas selected" + (f"; vetoes: {counts}" if counts else ""))
+    log.info(
+        f"{len(selection.selected)}/{len(replicas)} replicas selected"
+        + (f"; vetoes: {counts}" if counts else "")
+    )
     return 0

@@ -12,7 +12,11 @@ log = logging.getLogger(__name__)
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("fit_dir", type=Path, help="the fit directory made by 'replifold setup'")
     parser.add_argument(
-        "--trial", type=int, required=True, metavar="T", help="the trial id (round * trials_per_round + slot)"
+        "--trial",
+        type=int,
+        required=True,
+        metavar="T",
+        help="the trial id (round * trials_per_round + slot)",
     )
 
 
@@ -31,7 +35,9 @@ def run(args: argparse.Namespace) -> int:
 
     ctx = ScanContext.load(args.fit_dir)
     ctx.check_trial(args.trial)
-    fold_results(ctx, args.trial)  # the direct inputs first, so that a missing one is what the error names
+    fold_results(
+        ctx, args.trial
+    )  # the direct inputs first, so that a missing one is what the error names
     outcome = reduce_trial(ctx, args.trial, FilesEngine(ctx).params(args.trial))
     result = f"loss {outcome.loss:.6g}" if outcome.loss is not None else f"failed: {outcome.reason}"
     log.info(f"trial {args.trial}: {result} -> {ctx.layout.hyperloss(args.trial)}")

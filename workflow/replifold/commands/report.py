@@ -15,7 +15,9 @@ log = logging.getLogger(__name__)
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("fit_dir", type=Path, help="the fit directory, after 'replifold postfit'")
-    parser.add_argument("-o", "--output", dest="outdir", type=Path, required=True, help="the report directory")
+    parser.add_argument(
+        "-o", "--output", dest="outdir", type=Path, required=True, help="the report directory"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

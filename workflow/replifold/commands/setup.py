@@ -16,8 +16,12 @@ log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("runcard", type=Path, help="the runcard (YAML); the fit is named after its file stem")
-    parser.add_argument("-o", "--output", dest="outdir", type=Path, required=True, help="the fit directory")
+    parser.add_argument(
+        "runcard", type=Path, help="the runcard (YAML); the fit is named after its file stem"
+    )
+    parser.add_argument(
+        "-o", "--output", dest="outdir", type=Path, required=True, help="the fit directory"
+    )
     parser.add_argument(
         "--theory-cache",
         type=Path,
@@ -32,20 +36,34 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from replifold.io import read_json
-    from replifold.runcard import dump_runcard, expand_runcard, fit_name, load_runcard, runcard_sha256
+    from replifold.runcard import (
+        dump_runcard,
+        expand_runcard,
+        fit_name,
+        load_runcard,
+        runcard_sha256,
+    )
     from replifold.setup_fit import set_up
 
-    fit_name(args.runcard)  # the runcard's file name must be a valid fit name, whatever folder it goes to
+    fit_name(
+        args.runcard
+    )  # the runcard's file name must be a valid fit name, whatever folder it goes to
     expanded = expand_runcard(load_runcard(args.runcard), source=str(args.runcard))
     text = dump_runcard(expanded)
-    outcome = set_up(expanded, text, runcard_sha256(text), args.outdir, args.force, args.theory_cache)
+    outcome = set_up(
+        expanded, text, runcard_sha256(text), args.outdir, args.force, args.theory_cache
+    )
     layout = outcome.layout
     meta = read_json(layout.data_dir / "meta.json")
     if "datasets" in meta:
         datasets = meta["datasets"]
         ndata = sum(entry["ndata"] for entry in datasets)
-        log.info(f"fit {layout.name}: {len(datasets)} datasets, {ndata} data points, {expanded['replicas']} replicas")
-        log.info("  datasets: " + ", ".join(f"{entry['name']} ({entry['ndata']})" for entry in datasets))
+        log.info(
+            f"fit {layout.name}: {len(datasets)} datasets, {ndata} data points, {expanded['replicas']} replicas"
+        )
+        log.info(
+            "  datasets: " + ", ".join(f"{entry['name']} ({entry['ndata']})" for entry in datasets)
+        )
     else:  # problem: imnn (its summary line came from the problem's writer); simulations: 'replifold simulate'
         log.info(f"fit {layout.name}: {meta['problem']} problem, {expanded['replicas']} replicas")
     log.info(f"  runcard:  {layout.runcard}")

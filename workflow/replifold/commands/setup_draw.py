@@ -16,7 +16,13 @@ log = logging.getLogger(__name__)
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("fit_dir", type=Path, help="the fit directory made by 'replifold setup'")
-    parser.add_argument("--draw", type=int, required=True, metavar="K", help="the draw, 1 to closure.level1_draws - 1")
+    parser.add_argument(
+        "--draw",
+        type=int,
+        required=True,
+        metavar="K",
+        help="the draw, 1 to closure.level1_draws - 1",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,5 +42,7 @@ def run(args: argparse.Namespace) -> int:
     expanded = expand_runcard(draw_runcard(runcard, args.draw, best))
     text = dump_runcard(expanded)
     outcome = set_up(expanded, text, runcard_sha256(text), layout.draw(args.draw).root, force=True)
-    log.info(f"draw {args.draw}: filterseed {expanded['closure']['filterseed']} -> {outcome.layout.root}")
+    log.info(
+        f"draw {args.draw}: filterseed {expanded['closure']['filterseed']} -> {outcome.layout.root}"
+    )
     return 0

@@ -26,6 +26,8 @@ def run(args: argparse.Namespace) -> int:
 
     index = simulate(args.fit_dir)
     total = sum(entry["n_s"] for entry in index["sets"].values())
-    log.info(f"simulate: {len(index['sets'])} sets, {total} fiducial simulations ({index['format']}) -> "
-             f"{FitLayout(args.fit_dir).simulations_dir}")
+    log.info(
+        f"simulate: {len(index['sets'])} sets, {total} fiducial simulations ({index['format']}) -> "
+        f"{FitLayout(args.fit_dir).simulations_dir}"
+    )
     return 0

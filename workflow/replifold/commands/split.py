@@ -16,7 +16,9 @@ from replifold.errors import UserError
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("batch_dir", type=Path, help="a batch directory written by 'replifold fit'")
-    parser.add_argument("-o", "--output", dest="outdir", type=Path, required=True, help="where replica_<i>/ go")
+    parser.add_argument(
+        "-o", "--output", dest="outdir", type=Path, required=True, help="where replica_<i>/ go"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,7 +33,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     batch = batch_dir(args.batch_dir)
     if not batch.result.is_file():
-        raise UserError(f"no batch result in {batch.path} (missing {batch.result.name}); run 'replifold fit' first")
+        raise UserError(
+            f"no batch result in {batch.path} (missing {batch.result.name}); run 'replifold fit' first"
+        )
     import numpy as np
 
     from replifold.io import write_json, write_npz
@@ -45,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
     result = BatchResult.from_json(read_json(batch.result))
     model, replicas = load_model(batch)
     if replicas != [r.replica for r in result.replicas]:
-        raise UserError(f"{batch.path}: {batch.model.name} and {batch.result.name} list different replicas")
+        raise UserError(
+            f"{batch.path}: {batch.model.name} and {batch.result.name} list different replicas"
+        )
     for index, replica in enumerate(replicas):
         single = model.single_replica(index)
         target = replica_dir(args.outdir, replica)
@@ -56,6 +62,11 @@ def run(args: argparse.Namespace) -> int:
         measures = {"arc_lengths": arcs[0], "integrability": integrability[0]}
         write_json(
             target.fit,
-            {**result.replicas[index].to_json(), "epochs": result.epochs, "patience": result.patience, **measures},
+            {
+                **result.replicas[index].to_json(),
+                "epochs": result.epochs,
+                "patience": result.patience,
+                **measures,
+            },
         )
     return 0

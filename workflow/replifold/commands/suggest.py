@@ -16,7 +16,12 @@ log = logging.getLogger(__name__)
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("fit_dir", type=Path, help="the fit directory made by 'replifold setup'")
     parser.add_argument(
-        "--round", dest="round_", type=int, required=True, metavar="R", help="the round to suggest (0-based)"
+        "--round",
+        dest="round_",
+        type=int,
+        required=True,
+        metavar="R",
+        help="the round to suggest (0-based)",
     )
 
 
@@ -37,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
     proposals, history = engine.propose_round(args.round_)
     engine.submit(proposals, history)
     log.info(
-        f"round {args.round_}: {proposals[0].algorithm} suggestions for trials {proposals[0].trial}-{proposals[-1].trial} "
+        f"round {args.round_}: {proposals[0].algorithm} suggestions for trials "
+        f"{proposals[0].trial}-{proposals[-1].trial} "
         f"from {len(history)} finished trials -> {ctx.layout.round_file(args.round_)}"
     )
     return 0

@@ -10,7 +10,9 @@ log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("digest", help="the operator entry (planned by 'replifold theory-plan' or the workflow)")
+    parser.add_argument(
+        "digest", help="the operator entry (planned by 'replifold theory-plan' or the workflow)"
+    )
     parser.add_argument("--theory-cache", type=Path, required=True, help="the theory cache folder")
 
 

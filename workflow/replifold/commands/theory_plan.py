@@ -13,14 +13,18 @@ from pathlib import Path
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("runcard", type=Path, help="a problem: dis runcard")
-    parser.add_argument("--theory-cache", type=Path, required=True, help="the theory cache folder (shared by fits)")
+    parser.add_argument(
+        "--theory-cache", type=Path, required=True, help="the theory cache folder (shared by fits)"
+    )
     parser.add_argument(
         "--scales-per-operator",
         type=int,
         default=None,
         help="most Q2 values per eko operator (default: the workflow's default)",
     )
-    parser.add_argument("--build", action="store_true", help="compute every missing entry now, in this process")
+    parser.add_argument(
+        "--build", action="store_true", help="compute every missing entry now, in this process"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,15 +39,19 @@ def run(args: argparse.Namespace) -> int:
 
     runcard = expand_runcard(load_runcard(args.runcard), source=str(args.runcard))
     if runcard["problem"] != "dis":
-        raise UserError(f"{args.runcard}: problem: {runcard['problem']} needs no theory; theory is built for problem: dis")
+        raise UserError(
+            f"{args.runcard}: problem: {runcard['problem']} needs no theory; theory is built for problem: dis"
+        )
     scales = DEFAULT_MAX_SCALES if args.scales_per_operator is None else args.scales_per_operator
     if scales < 1:
         raise UserError(f"--scales-per-operator must be at least 1, got {scales}")
     plan = plan_from_runcard(runcard, scales)
     cache = TheoryCache(args.theory_cache)
     for row in summary(plan):
-        print(f"{row['dataset']}: {row['ndata']} of {row['ndata_before_cuts']} points after cuts, "
-              f"{row['scales']} scales in operators of {row['operator_groups']}")
+        print(
+            f"{row['dataset']}: {row['ndata']} of {row['ndata_before_cuts']} points after cuts, "
+            f"{row['scales']} scales in operators of {row['operator_groups']}"
+        )
     if args.build:
         build_plan(plan, cache)
         return 0
@@ -51,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
     for job in register_plan(plan, cache):
         if cache.entry_path(job.kind, job.digest, files[job.kind]).is_file():
             continue
-        verb = {"grid": "theory-grid", "operator": "theory-operator", "fktable": "fktable"}[job.kind]
+        verb = {"grid": "theory-grid", "operator": "theory-operator", "fktable": "fktable"}[
+            job.kind
+        ]
         extra = f" --operator {' '.join(job.operators)}" if job.operators else ""
         print(f"replifold {verb} {job.digest}{extra} --theory-cache {args.theory_cache}")
     return 0

@@ -18,10 +18,18 @@ log = logging.getLogger(__name__)
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("fit_dir", type=Path, help="the fit directory made by 'replifold setup'")
     parser.add_argument(
-        "--trial", type=int, required=True, metavar="T", help="the trial id (round * trials_per_round + slot)"
+        "--trial",
+        type=int,
+        required=True,
+        metavar="T",
+        help="the trial id (round * trials_per_round + slot)",
     )
     parser.add_argument(
-        "--fold", type=int, required=True, metavar="K", help="the held-out partition of kfold.partitions (0-based)"
+        "--fold",
+        type=int,
+        required=True,
+        metavar="K",
+        help="the held-out partition of kfold.partitions (0-based)",
     )
 
 

@@ -25,7 +25,9 @@ _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("archive", type=Path, help="a FIT.tar.gz written by 'replifold archive'")
     parser.add_argument(
-        "--expect-sha256", metavar="HASH", help="the archive's published sha256 (default: the MANIFEST.sha256 beside it)"
+        "--expect-sha256",
+        metavar="HASH",
+        help="the archive's published sha256 (default: the MANIFEST.sha256 beside it)",
     )
     parser.add_argument(
         "--rerun",
@@ -43,7 +45,9 @@ def run(args: argparse.Namespace) -> int:
     from replifold.tarballs import read_tarball, write_tree
 
     if args.expect_sha256 is not None and not _SHA256.fullmatch(args.expect_sha256.strip()):
-        raise UserError(f"--expect-sha256 {args.expect_sha256!r}: give the 64 hexadecimal digits of a sha256")
+        raise UserError(
+            f"--expect-sha256 {args.expect_sha256!r}: give the 64 hexadecimal digits of a sha256"
+        )
     targets = [RerunTarget.parse(text) for text in args.rerun]
     tarball = read_tarball(args.archive)
     problems = manifest_problems(tarball)

@@ -1,1 +1,2 @@
-"""Real deep-inelastic-scattering data: NNPDF commondata, kinematic cuts, covariances and the theory jobs that turn them into FK tables."""
+"""Real deep-inelastic-scattering data: NNPDF commondata, kinematic cuts, covariances and the
+theory jobs that turn them into FK tables."""

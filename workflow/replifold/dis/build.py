@@ -35,7 +35,6 @@ import numpy as np
 from replifold import seeding
 from replifold.closure.fktables import linear_predictions, positivity_sets
 from replifold.closure.grids import POWER, make_integration_grid
-from replifold.pseudodata import level1_data
 from replifold.closure.truth import make_truth
 from replifold.dis.cfactors import cfactor_values
 from replifold.dis.covariance import Uncertainties, covariance_of, decompose
@@ -45,6 +44,7 @@ from replifold.dis.theory_plan import DatasetTheory, TheoryPlan, plan_theory
 from replifold.errors import UserError
 from replifold.io import sha256_file, write_json, write_npz
 from replifold.problem import Dataset, Problem, ReplicaSampling, save_problem
+from replifold.pseudodata import level1_data
 from replifold.theory.cache import TheoryCache
 from replifold.theory.fktables import FKTABLE_FILE, read_fktable
 
@@ -77,14 +77,22 @@ def load_datasets(request: DisRequest, plan: TheoryPlan, cache: TheoryCache) -> 
     out = []
     for entry, theory in zip(request.datasets, plan.datasets, strict=True):
         hint = "build it with 'replifold theory-grid', 'theory-operator' and 'fktable' (the workflow does)"
-        path = cache.require(theory.fktable, FKTABLE_FILE, f"FK table of {theory.name} not built; {hint}")
+        path = cache.require(
+            theory.fktable, FKTABLE_FILE, f"FK table of {theory.name} not built; {hint}"
+        )
         table = read_fktable(path, plan.xgrid)
         if table.fk.shape[0] != theory.ndata:
-            raise UserError(f"{path}: {table.fk.shape[0]} points, but {theory.name} has {theory.ndata} after cuts")
+            raise UserError(
+                f"{path}: {table.fk.shape[0]} points, but {theory.name} has {theory.ndata} after cuts"
+            )
         if not np.isclose(table.q0, plan.card["Q0"]):
-            raise UserError(f"{path}: FK table at Q0 = {table.q0} GeV, the card says {plan.card['Q0']}")
+            raise UserError(
+                f"{path}: FK table at Q0 = {table.q0} GeV, the card says {plan.card['Q0']}"
+            )
         kept = np.flatnonzero(theory.mask)
-        cfactors = cfactor_values(entry.cfac, theory.data.entry.fktables, theory.data.ndata, entry.key_path)[kept]
+        cfactors = cfactor_values(
+            entry.cfac, theory.data.entry.fktables, theory.data.ndata, entry.key_path
+        )[kept]
         commondata = theory.data.commondata().with_cuts(list(kept))
         out.append(
             DatasetData(
@@ -104,10 +112,14 @@ def _cholesky(covmat: np.ndarray, what: str) -> np.ndarray:
     try:
         return np.linalg.cholesky(covmat)
     except np.linalg.LinAlgError:
-        raise UserError(f"the {what} covariance is not positive definite; check the data sets' uncertainties") from None
+        raise UserError(
+            f"the {what} covariance is not positive definite; check the data sets' uncertainties"
+        ) from None
 
 
-def build_problem(runcard: Mapping[str, Any], cache: TheoryCache) -> tuple[Problem, dict[str, dict[str, np.ndarray]]]:
+def build_problem(
+    runcard: Mapping[str, Any], cache: TheoryCache
+) -> tuple[Problem, dict[str, dict[str, np.ndarray]]]:
     """The problem and the extra arrays written to ``data/dis/`` (file stem -> arrays)."""
     request = DisRequest.from_runcard(runcard)
     plan = plan_theory(request)
@@ -121,9 +133,13 @@ def build_problem(runcard: Mapping[str, Any], cache: TheoryCache) -> tuple[Probl
     measured = [d.uncertainties.central for d in data]
     if request.closuretest is not None:
         level0 = [linear_predictions(d.fk, truth_xf) for d in data]
-        noise = covariance_of([d.uncertainties for d in data], level0)  # validphys: level-0 multiplicative
+        noise = covariance_of(
+            [d.uncertainties for d in data], level0
+        )  # validphys: level-0 multiplicative
         level1 = level1_data(
-            np.concatenate(level0), _cholesky(noise, "closure-test noise"), request.closuretest.filterseed,
+            np.concatenate(level0),
+            _cholesky(noise, "closure-test noise"),
+            request.closuretest.filterseed,
             request.closuretest.fakenoise,
         )
         centrals = [level1[offsets[k] : offsets[k + 1]] for k in range(len(data))]
@@ -154,7 +170,12 @@ def build_problem(runcard: Mapping[str, Any], cache: TheoryCache) -> tuple[Probl
                 name=d.theory.name,
                 process=d.theory.data.process,
                 kinematics=np.stack(
-                    [np.asarray(kinematics.x), np.sqrt(kinematics.q2), d.theory.data.sqrt_s[d.theory.mask]], axis=1
+                    [
+                        np.asarray(kinematics.x),
+                        np.sqrt(kinematics.q2),
+                        d.theory.data.sqrt_s[d.theory.mask],
+                    ],
+                    axis=1,
                 ),
                 fk=d.fk,
                 channels=None,
@@ -172,7 +193,11 @@ def build_problem(runcard: Mapping[str, Any], cache: TheoryCache) -> tuple[Probl
     integration_x, integration_w = make_integration_grid(INTEGRATION_POINTS)
     # Monte Carlo replicas are drawn from the fitted covariance, by each job for the replicas it trains
     sampling = ReplicaSampling(
-        request.mcseed, request.trvlseed, request.genrep, tuple(d.catalogue_index for d in data), fitted
+        request.mcseed,
+        request.trvlseed,
+        request.genrep,
+        tuple(d.catalogue_index for d in data),
+        fitted,
     )
     ndata = central_all.shape[0]
     problem = Problem(
@@ -207,7 +232,10 @@ def build_problem(runcard: Mapping[str, Any], cache: TheoryCache) -> tuple[Probl
         },
     }
     if truth is not None:
-        extra["truth"] = {"xf_integration": truth.xf(integration_x), "parameters": truth.parameters()}
+        extra["truth"] = {
+            "xf_integration": truth.xf(integration_x),
+            "parameters": truth.parameters(),
+        }
     return problem, extra
 
 
@@ -240,13 +268,17 @@ def _meta(request: DisRequest, plan: TheoryPlan, data: Sequence[DatasetData]) ->
         "datacuts": {"q2min": request.cuts.q2min, "w2min": request.cuts.w2min},
         "covariance": "t0" if request.t0fit is not None else "experimental",
         "t0fit": None if request.t0fit is None else request.t0fit.name,
-        "closuretest": None if closure is None else {"filterseed": closure.filterseed, "fakenoise": closure.fakenoise},
+        "closuretest": None
+        if closure is None
+        else {"filterseed": closure.filterseed, "fakenoise": closure.fakenoise},
         "settings": {"genrep": request.genrep, "integration_points": INTEGRATION_POINTS},
         "seeds": {
             "filterseed": None if closure is None else closure.filterseed,
             "mcseed": request.mcseed,
             "trvlseed": request.trvlseed,
-            "level1": seeding.level1_seed(closure.filterseed) if closure is not None and closure.fakenoise else None,
+            "level1": seeding.level1_seed(closure.filterseed)
+            if closure is not None and closure.fakenoise
+            else None,
         },
     }
 

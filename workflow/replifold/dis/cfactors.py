@@ -44,7 +44,9 @@ def read_cfactor(path: Path) -> np.ndarray:
     return values.reshape(-1, 2)[:, 0]
 
 
-def cfactor_values(names: Sequence[str], fktables: Sequence[str], ndata: int, where: Sequence[str | int]) -> np.ndarray:
+def cfactor_values(
+    names: Sequence[str], fktables: Sequence[str], ndata: int, where: Sequence[str | int]
+) -> np.ndarray:
     """(ndata,) product of the c-factors ``names`` over the data set's FK tables (all points)."""
     product = np.ones(ndata)
     for k, name in enumerate(names):
@@ -57,7 +59,9 @@ def cfactor_values(names: Sequence[str], fktables: Sequence[str], ndata: int, wh
                     [*where, "cfac", k],
                     f"no c-factor {name!r} for FK table {table} in {cfactor_dir()}",
                     found=name,
-                    allowed=", ".join(known) if known else "none exists for this data set: leave 'cfac' out",
+                    allowed=", ".join(known)
+                    if known
+                    else "none exists for this data set: leave 'cfac' out",
                 )
             parts.append(read_cfactor(path))
         values = np.concatenate(parts)

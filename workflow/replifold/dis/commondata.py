@@ -39,7 +39,10 @@ def all_dataset_names() -> tuple[str, ...]:
     for metadata in sorted(commondata_dir().glob("*/metadata.yaml")):
         with open(metadata, encoding="utf-8") as handle:
             content = yaml.load(handle, Loader=loader)
-        names.extend(f"{content['setname']}_{o['observable_name']}" for o in content.get("implemented_observables", []))
+        names.extend(
+            f"{content['setname']}_{o['observable_name']}"
+            for o in content.get("implemented_observables", [])
+        )
     return tuple(names)
 
 
@@ -99,12 +102,15 @@ def load_metadata(name: str, variant: str | None, path: KeyPath):
     if not metadata.data_uncertainties or metadata.data_central is None:
         raise RuncardError(
             [*path, "variant"],
-            f"data set {name} has no {'uncertainties' if metadata.data_central else 'central values'} without a variant",
+            f"data set {name} has no {'uncertainties' if metadata.data_central else 'central values'} "
+            "without a variant",
             found=variant,
             allowed=", ".join(variants),
         )
     theory = metadata.theory
-    fktables = tuple(f for operand in theory.FK_tables for f in operand) if theory is not None else ()
+    fktables = (
+        tuple(f for operand in theory.FK_tables for f in operand) if theory is not None else ()
+    )
     if fktables != entry.fktables or str(theory.operation).upper() != "NULL":
         raise RuncardError(
             [*path, "variant"],
@@ -148,7 +154,9 @@ def _column(table, variable: str, name: str) -> np.ndarray:
     return np.asarray(table[variable]["mid"], dtype=np.float64)
 
 
-def load_dataset(name: str, variant: str | None, path: KeyPath, proton_mass: float) -> LoadedDataset:
+def load_dataset(
+    name: str, variant: str | None, path: KeyPath, proton_mass: float
+) -> LoadedDataset:
     """Metadata and kinematics of ``name`` (``path``: its runcard entry, for errors).
 
     Cuts see the commondata's kinematic coverage (x, Q2), as validphys; yadism gets the theory

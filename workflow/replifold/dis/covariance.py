@@ -64,7 +64,9 @@ class Uncertainties:
         central = self.central if central is None else np.asarray(central, dtype=np.float64)
         if central.shape != self.central.shape:
             raise ValueError(f"central values of shape {central.shape} for {self.ndata} points")
-        values = np.concatenate([self.additive, self.multiplicative * central[:, None] / 100.0], axis=1)
+        values = np.concatenate(
+            [self.additive, self.multiplicative * central[:, None] / 100.0], axis=1
+        )
         return values, self.additive_types + self.multiplicative_types
 
 
@@ -122,7 +124,9 @@ def covariance(parts: Sequence[DecomposedErrors]) -> np.ndarray:
     start = 0
     for part, size in zip(parts, sizes, strict=True):
         stop = start + size
-        covmat[start:stop, start:stop] = np.diag(part.uncorrelated**2) + part.correlated @ part.correlated.T
+        covmat[start:stop, start:stop] = (
+            np.diag(part.uncorrelated**2) + part.correlated @ part.correlated.T
+        )
         for k, name in enumerate(part.special_names):
             special[start:stop, names.index(name)] = part.special[:, k]
         start = stop

@@ -38,7 +38,11 @@ def dataset_jobs(theory: DatasetTheory) -> Iterator[TheoryJob]:
     for job in theory.operators:
         yield TheoryJob("operator", job.key.digest, theory.name)
     yield TheoryJob(
-        "fktable", theory.fktable.digest, theory.name, theory.grid.digest, tuple(j.key.digest for j in theory.operators)
+        "fktable",
+        theory.fktable.digest,
+        theory.name,
+        theory.grid.digest,
+        tuple(j.key.digest for j in theory.operators),
     )
 
 
@@ -52,7 +56,9 @@ def register_plan(plan: TheoryPlan, cache: TheoryCache) -> list[TheoryJob]:
     return jobs
 
 
-def build_plan(plan: TheoryPlan, cache: TheoryCache, log: Callable[[str], None] = print) -> list[EntryResult]:
+def build_plan(
+    plan: TheoryPlan, cache: TheoryCache, log: Callable[[str], None] = print
+) -> list[EntryResult]:
     """Plan and compute everything missing, one entry after another (grids, operators, FK tables)."""
     results = []
     for job in register_plan(plan, cache):

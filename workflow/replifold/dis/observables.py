@@ -32,7 +32,9 @@ def _f2(target: str) -> DisObservable:
 
 
 def _hera(current: str, projectile: str) -> DisObservable:
-    return DisObservable(f"XSHERA{current}", projectile=projectile, target="proton", current=current)
+    return DisObservable(
+        f"XSHERA{current}", projectile=projectile, target="proton", current=current
+    )
 
 
 CATALOGUE: dict[str, DisDataset] = {
@@ -40,23 +42,43 @@ CATALOGUE: dict[str, DisDataset] = {
     "SLAC_NC_NOTFIXED_D_EM-F2": DisDataset(_f2("isoscalar"), ("SLAC_NC_EM_D_F2",)),
     "BCDMS_NC_NOTFIXED_P_EM-F2": DisDataset(
         _f2("proton"),
-        ("BCDMS_NC_100GEV_EM_P_F2", "BCDMS_NC_120GEV_EM_P_F2", "BCDMS_NC_200GEV_EM_P_F2", "BCDMS_NC_280GEV_EM_P_F2"),
+        (
+            "BCDMS_NC_100GEV_EM_P_F2",
+            "BCDMS_NC_120GEV_EM_P_F2",
+            "BCDMS_NC_200GEV_EM_P_F2",
+            "BCDMS_NC_280GEV_EM_P_F2",
+        ),
     ),
     "BCDMS_NC_NOTFIXED_D_EM-F2": DisDataset(
-        _f2("isoscalar"), ("BCDMS_NC_100GEV_EM_D_F2", "BCDMS_NC_200GEV_EM_D_F2", "BCDMS_NC_280GEV_EM_D_F2")
+        _f2("isoscalar"),
+        ("BCDMS_NC_100GEV_EM_D_F2", "BCDMS_NC_200GEV_EM_D_F2", "BCDMS_NC_280GEV_EM_D_F2"),
     ),
     "NMC_NC_NOTFIXED_P_EM-SIGMARED": DisDataset(
         DisObservable("XSHERANC", projectile="electron", target="proton", current="NC"),
         ("NMC_NC_EM_P_SIGMARED",),
         x_variable="xraw",
     ),
-    "HERA_NC_225GEV_EP-SIGMARED": DisDataset(_hera("NC", "positron"), ("HERA_NC_225GEV_EP_SIGMARED",)),
-    "HERA_NC_251GEV_EP-SIGMARED": DisDataset(_hera("NC", "positron"), ("HERA_NC_251GEV_EP_SIGMARED",)),
-    "HERA_NC_300GEV_EP-SIGMARED": DisDataset(_hera("NC", "positron"), ("HERA_NC_300GEV_EP_SIGMARED",)),
-    "HERA_NC_318GEV_EP-SIGMARED": DisDataset(_hera("NC", "positron"), ("HERA_NC_318GEV_EP_SIGMARED",)),
-    "HERA_NC_318GEV_EM-SIGMARED": DisDataset(_hera("NC", "electron"), ("HERA_NC_318GEV_EM_SIGMARED",)),
-    "HERA_CC_318GEV_EP-SIGMARED": DisDataset(_hera("CC", "positron"), ("HERA_CC_318GEV_EP_SIGMARED",)),
-    "HERA_CC_318GEV_EM-SIGMARED": DisDataset(_hera("CC", "electron"), ("HERA_CC_318GEV_EM_SIGMARED",)),
+    "HERA_NC_225GEV_EP-SIGMARED": DisDataset(
+        _hera("NC", "positron"), ("HERA_NC_225GEV_EP_SIGMARED",)
+    ),
+    "HERA_NC_251GEV_EP-SIGMARED": DisDataset(
+        _hera("NC", "positron"), ("HERA_NC_251GEV_EP_SIGMARED",)
+    ),
+    "HERA_NC_300GEV_EP-SIGMARED": DisDataset(
+        _hera("NC", "positron"), ("HERA_NC_300GEV_EP_SIGMARED",)
+    ),
+    "HERA_NC_318GEV_EP-SIGMARED": DisDataset(
+        _hera("NC", "positron"), ("HERA_NC_318GEV_EP_SIGMARED",)
+    ),
+    "HERA_NC_318GEV_EM-SIGMARED": DisDataset(
+        _hera("NC", "electron"), ("HERA_NC_318GEV_EM_SIGMARED",)
+    ),
+    "HERA_CC_318GEV_EP-SIGMARED": DisDataset(
+        _hera("CC", "positron"), ("HERA_CC_318GEV_EP_SIGMARED",)
+    ),
+    "HERA_CC_318GEV_EM-SIGMARED": DisDataset(
+        _hera("CC", "electron"), ("HERA_CC_318GEV_EM_SIGMARED",)
+    ),
 }
 
 

@@ -70,7 +70,9 @@ class DisRequest:
             theory=dict(runcard["theory"]),
             cuts=DisCuts(float(cuts["q2min"]), float(cuts["w2min"])),
             t0fit=None if t0fit is None else Path(t0fit),
-            closuretest=None if closure is None else ClosureTestSettings(int(closure["filterseed"]), bool(closure["fakenoise"])),
+            closuretest=None
+            if closure is None
+            else ClosureTestSettings(int(closure["filterseed"]), bool(closure["fakenoise"])),
             positivity=positivity_inputs(runcard.get("positivity") or {}),
             mcseed=int(runcard["mcseed"]),
             trvlseed=int(runcard["trvlseed"]),
@@ -83,8 +85,12 @@ class DisRequest:
         for entry in self.datasets:
             if entry.name == name:
                 return entry
-        raise RuncardError(["dataset_inputs"], "data set not in this runcard", found=name,
-                           allowed=", ".join(d.name for d in self.datasets))
+        raise RuncardError(
+            ["dataset_inputs"],
+            "data set not in this runcard",
+            found=name,
+            allowed=", ".join(d.name for d in self.datasets),
+        )
 
 
 def dataset_inputs(entries: list[Mapping[str, Any]]) -> tuple[DisDatasetInput, ...]:
@@ -95,9 +101,20 @@ def dataset_inputs(entries: list[Mapping[str, Any]]) -> tuple[DisDatasetInput, .
         name = str(entry["dataset"])
         dataset_entry(name, ["dataset_inputs", i, "dataset"])
         if name in seen:
-            raise RuncardError(["dataset_inputs", i, "dataset"], f"data set listed twice (also at dataset_inputs[{seen[name]}])", found=name)
+            raise RuncardError(
+                ["dataset_inputs", i, "dataset"],
+                f"data set listed twice (also at dataset_inputs[{seen[name]}])",
+                found=name,
+            )
         seen[name] = i
         variant = entry.get("variant")
-        out.append(DisDatasetInput(name, None if variant is None else str(variant), float(entry["frac"]),
-                                   tuple(str(c) for c in entry.get("cfac") or ()), i))
+        out.append(
+            DisDatasetInput(
+                name,
+                None if variant is None else str(variant),
+                float(entry["frac"]),
+                tuple(str(c) for c in entry.get("cfac") or ()),
+                i,
+            )
+        )
     return tuple(out)

@@ -35,7 +35,8 @@ def t0_xf(fit_dir: Path, xgrid: np.ndarray) -> np.ndarray:
     selection = layout.selected_json
     if not selection.is_file():
         raise UserError(
-            f"datacuts.t0fit: {fit_dir} has no postfit/selected.json; fit it first (its postfit chooses the t0 replicas)"
+            f"datacuts.t0fit: {fit_dir} has no postfit/selected.json; "
+            "fit it first (its postfit chooses the t0 replicas)"
         )
     selected = read_json(selection)["selected"]
     if not selected:
@@ -44,9 +45,13 @@ def t0_xf(fit_dir: Path, xgrid: np.ndarray) -> np.ndarray:
     for replica in selected:
         path = layout.replica(replica).grid
         if not path.is_file():
-            raise UserError(f"datacuts.t0fit: {path} is missing; run 'replifold split' for that fit")
+            raise UserError(
+                f"datacuts.t0fit: {path} is missing; run 'replifold split' for that fit"
+            )
         grid = read_npz(path)
-        if grid["xgrid"].shape != xgrid.shape or not np.allclose(grid["xgrid"], xgrid, rtol=1e-12, atol=0.0):
+        if grid["xgrid"].shape != xgrid.shape or not np.allclose(
+            grid["xgrid"], xgrid, rtol=1e-12, atol=0.0
+        ):
             raise UserError(
                 f"datacuts.t0fit: {fit_dir} was fitted on another x-grid ({grid['xgrid'].shape[0]} points); "
                 "the t0 fit must use the same theory x-grid (a problem: dis fit)"

@@ -86,7 +86,8 @@ def plan_dataset(
     grid = grid_key(card, data.entry.observable, kept, xgrid)
     groups = group_scales(kept.scales(), max_scales)
     operators = tuple(
-        OperatorJob(data.name, g, scales, operator_key(card, xgrid, scales)) for g, scales in enumerate(groups)
+        OperatorJob(data.name, g, scales, operator_key(card, xgrid, scales))
+        for g, scales in enumerate(groups)
     )
     return DatasetTheory(
         data=data,
@@ -106,7 +107,9 @@ def plan_theory(request: DisRequest, max_scales: int = DEFAULT_MAX_SCALES) -> Th
     xgrid = nnpdf_xgrid()
     datasets = []
     for entry in request.datasets:
-        data = load_dataset(entry.name, entry.variant, entry.key_path, proton_mass=float(card["MP"]))
+        data = load_dataset(
+            entry.name, entry.variant, entry.key_path, proton_mass=float(card["MP"])
+        )
         mask = kinematic_mask(data.x, data.q2, request.cuts)
         if not mask.any():
             raise RuncardError(
@@ -118,7 +121,9 @@ def plan_theory(request: DisRequest, max_scales: int = DEFAULT_MAX_SCALES) -> Th
     return TheoryPlan(card=card, xgrid=xgrid, max_scales=max_scales, datasets=tuple(datasets))
 
 
-def plan_from_runcard(runcard: Mapping[str, Any], max_scales: int = DEFAULT_MAX_SCALES) -> TheoryPlan:
+def plan_from_runcard(
+    runcard: Mapping[str, Any], max_scales: int = DEFAULT_MAX_SCALES
+) -> TheoryPlan:
     """The plan of an expanded ``problem: dis`` runcard."""
     return plan_theory(DisRequest.from_runcard(runcard), max_scales)
 

@@ -22,7 +22,9 @@ from replifold.theory.cache import TheoryCache
 @dataclass
 class WorkflowTheory:
     jobs: dict[tuple[str, str], TheoryJob] = field(default_factory=dict)  # (kind, digest) -> job
-    fktables: dict[str, list[str]] = field(default_factory=dict)  # fit -> FK-table digests, data-set order
+    fktables: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # fit -> FK-table digests, data-set order
     t0: dict[str, Path] = field(default_factory=dict)  # fit -> the t0 fit's folder
 
     def job(self, kind: str, digest: str) -> TheoryJob:
@@ -36,7 +38,9 @@ class WorkflowTheory:
         return [str(p) for p in t0_files(self.t0[fit], replicas)]
 
 
-def plan_workflow_theory(runcards: Mapping[str, dict[str, Any]], cache: TheoryCache, max_scales: int) -> WorkflowTheory:
+def plan_workflow_theory(
+    runcards: Mapping[str, dict[str, Any]], cache: TheoryCache, max_scales: int
+) -> WorkflowTheory:
     """``runcards``: fit name -> expanded runcard; only ``problem: dis`` ones need theory."""
     theory = WorkflowTheory()
     for name, runcard in runcards.items():

@@ -18,7 +18,13 @@ from typing import Any
 import numpy as np
 
 from replifold.evolution.grids import QBlock, export_xgrid, q_blocks
-from replifold.evolution.operator import OperatorRequest, cached_operator, eko_cards, operator_request, xf_operators
+from replifold.evolution.operator import (
+    OperatorRequest,
+    cached_operator,
+    eko_cards,
+    operator_request,
+    xf_operators,
+)
 from replifold.evolution.settings import EvolutionSettings, fit_theory
 from replifold.evolution.sum_rules import SUM_RULES, sum_rules
 from replifold.lhapdf.grid import LhapdfSet, replica_set
@@ -72,30 +78,56 @@ def qcd_metadata(request: OperatorRequest, blocks: Sequence[QBlock]) -> QcdMetad
     )
 
 
-def evolve_blocks(xf0: np.ndarray, operator_path: Path, blocks: Sequence[QBlock], pids: Sequence[int]) -> list[np.ndarray]:
+def evolve_blocks(
+    xf0: np.ndarray, operator_path: Path, blocks: Sequence[QBlock], pids: Sequence[int]
+) -> list[np.ndarray]:
     """Per block, x f of every replica (R, nx, nq, npids) from ``xf0`` (R, 8, nx) at Q0."""
     out = [np.empty((xf0.shape[0], xf0.shape[2], block.q.size, len(pids))) for block in blocks]
     filled = [np.zeros(block.q.size, dtype=bool) for block in blocks]
     for (q, nf), operator in xf_operators(operator_path, pids):
         evolved = np.einsum("ajbk,rbk->rja", operator, xf0)
         for b, block in enumerate(blocks):
-            hits = np.flatnonzero(np.isclose(block.q, q, rtol=Q_MATCH_RTOL, atol=0.0)) if block.nf == nf else []
+            hits = (
+                np.flatnonzero(np.isclose(block.q, q, rtol=Q_MATCH_RTOL, atol=0.0))
+                if block.nf == nf
+                else []
+            )
             for i in hits:
                 out[b][:, :, i, :] = evolved
                 filled[b][i] = True
-    missing = [(float(block.q[i]), block.nf) for block, done in zip(blocks, filled) for i in np.flatnonzero(~done)]
+    missing = [
+        (float(block.q[i]), block.nf)
+        for block, done in zip(blocks, filled)
+        for i in np.flatnonzero(~done)
+    ]
     if missing:
-        raise RuntimeError(f"the operator {operator_path} has no target {missing[0]} (of {len(missing)} missing)")
+        raise RuntimeError(
+            f"the operator {operator_path} has no target {missing[0]} (of {len(missing)} missing)"
+        )
     return out
 
 
-def summary_json(card, settings: EvolutionSettings, request: OperatorRequest, blocks: Sequence[QBlock],
-                 lhapdf_set: LhapdfSet, sum_rule_rows: list[dict[str, Any]]) -> dict[str, Any]:
+def summary_json(
+    card,
+    settings: EvolutionSettings,
+    request: OperatorRequest,
+    blocks: Sequence[QBlock],
+    lhapdf_set: LhapdfSet,
+    sum_rule_rows: list[dict[str, Any]],
+) -> dict[str, Any]:
     key = request.key()
     return {
-        "theory": {"id": card.id, "overrides": dict(card.overrides), "description": card.describe()},
+        "theory": {
+            "id": card.id,
+            "overrides": dict(card.overrides),
+            "description": card.describe(),
+        },
         "operator": {"kind": key.kind, "digest": key.digest, "packages": key.document["packages"]},
-        "xgrid": {"points": len(request.xgrid), "x_min": request.xgrid[0], "x_max": request.xgrid[-1]},
+        "xgrid": {
+            "points": len(request.xgrid),
+            "x_min": request.xgrid[0],
+            "x_max": request.xgrid[-1],
+        },
         "qgrid": [{"nf": block.nf, "q": block.q} for block in blocks],
         "interpolation_degree": settings.interpolation_degree,
         "members": lhapdf_set.members,
@@ -111,8 +143,19 @@ def sum_rule_table(lhapdf_set: LhapdfSet, scales: Sequence[float]) -> list[dict[
     rows = []
     for q in scales:
         values = sum_rules(lhapdf_set.x, at_scale(lhapdf_set, lhapdf_set.x, q)[1:], lhapdf_set.pids)
-        rows.append({"q": float(q), **{name: {"mean": float(np.mean(v)), "std": float(np.std(v)),
-                                              "expected": SUM_RULES[name][1]} for name, v in values.items()}})
+        rows.append(
+            {
+                "q": float(q),
+                **{
+                    name: {
+                        "mean": float(np.mean(v)),
+                        "std": float(np.std(v)),
+                        "expected": SUM_RULES[name][1],
+                    }
+                    for name, v in values.items()
+                },
+            }
+        )
     return rows
 
 
@@ -138,9 +181,17 @@ def evolve_fit(fit_dir: Path, runcard: dict, cache: TheoryCache, name: str) -> E
     seconds["contraction"] = time.perf_counter() - clock
     info = set_info(
         f"replifold fit {name}: {len(replicas)} replicas evolved with NNPDF {card.describe()}",
-        xgrid, np.concatenate([block.q for block in blocks]), pids, len(replicas) + 1, qcd,
+        xgrid,
+        np.concatenate([block.q for block in blocks]),
+        pids,
+        len(replicas) + 1,
+        qcd,
     )
-    lhapdf_set = replica_set(name, xgrid, pids, [block.q for block in blocks], evolved, replicas, info)
+    lhapdf_set = replica_set(
+        name, xgrid, pids, [block.q for block in blocks], evolved, replicas, info
+    )
     scales = (float(card["Q0"]), *(q for q in REPORT_SCALES if card["Q0"] < q <= settings.q_max))
-    summary = summary_json(card, settings, request, blocks, lhapdf_set, sum_rule_table(lhapdf_set, scales))
+    summary = summary_json(
+        card, settings, request, blocks, lhapdf_set, sum_rule_table(lhapdf_set, scales)
+    )
     return EvolvedFit(lhapdf_set, summary, operator_path, computed, seconds)

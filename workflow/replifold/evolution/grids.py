@@ -10,6 +10,7 @@ at least four knots, which LHAPDF's bicubic interpolation in Q needs.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,11 @@ from replifold.evolution.settings import EvolutionSettings, XGridSettings
 
 LAMBDA2 = 0.0625  # GeV^2
 MIN_BLOCK_KNOTS = 4
-HEAVY_QUARKS = (("c", 4), ("b", 5), ("t", 6))  # card key prefix, active flavours above its threshold
+HEAVY_QUARKS = (
+    ("c", 4),
+    ("b", 5),
+    ("t", 6),
+)  # card key prefix, active flavours above its threshold
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,7 +65,7 @@ def q_blocks(card, settings: EvolutionSettings) -> tuple[QBlock, ...]:
     edges = [q0, *thresholds(card, q0, q_max), q_max]
     uniform = np.linspace(_loglog(q0), _loglog(q_max), settings.q_points)
     blocks = []
-    for low, high in zip(edges, edges[1:]):
+    for low, high in itertools.pairwise(edges):
         t_low, t_high = _loglog(low), _loglog(high)
         inside = int(np.count_nonzero((uniform >= t_low) & (uniform < t_high)))
         knots = _from_loglog(np.linspace(t_low, t_high, max(inside + 1, MIN_BLOCK_KNOTS)))

@@ -29,7 +29,14 @@ PACKAGES = ("eko",)
 
 # LHAPDF/PDG ids of replifold's fitted flavours; charm stands for c and c̄ (c = c̄ in the fit).
 FITTED_PIDS: dict[str, tuple[int, ...]] = {
-    "u": (2,), "ubar": (-2,), "d": (1,), "dbar": (-1,), "s": (3,), "sbar": (-3,), "c": (4, -4), "g": (21,),
+    "u": (2,),
+    "ubar": (-2,),
+    "d": (1,),
+    "dbar": (-1,),
+    "s": (3,),
+    "sbar": (-3,),
+    "c": (4, -4),
+    "g": (21,),
 }
 
 
@@ -39,7 +46,9 @@ class OperatorRequest:
 
     card: object  # replifold.theory.cards.TheoryCard
     xgrid: tuple[float, ...]
-    targets: tuple[tuple[float, int], ...]  # (Q [GeV], nf), ascending; a threshold appears once per side
+    targets: tuple[
+        tuple[float, int], ...
+    ]  # (Q [GeV], nf), ascending; a threshold appears once per side
     interpolation_degree: int
 
     def key(self) -> CacheKey:
@@ -55,7 +64,9 @@ class OperatorRequest:
         )
 
 
-def operator_request(card, xgrid: np.ndarray, blocks: Sequence, interpolation_degree: int) -> OperatorRequest:
+def operator_request(
+    card, xgrid: np.ndarray, blocks: Sequence, interpolation_degree: int
+) -> OperatorRequest:
     """The request for the knots of ``blocks`` (``replifold.evolution.grids.QBlock``)."""
     targets = tuple((float(q), int(block.nf)) for block in blocks for q in block.q)
     return OperatorRequest(card, tuple(float(x) for x in xgrid), targets, int(interpolation_degree))
@@ -68,8 +79,12 @@ def eko_cards(request: OperatorRequest):
 
     from replifold.theory.cards import eko_theory_card, operator_card_dict
 
-    raw = operator_card_dict(request.card, request.xgrid, [q * q for q, _ in request.targets],
-                             interpolation_degree=request.interpolation_degree)
+    raw = operator_card_dict(
+        request.card,
+        request.xgrid,
+        [q * q for q, _ in request.targets],
+        interpolation_degree=request.interpolation_degree,
+    )
     raw["mugrid"] = [[q, nf] for q, nf in request.targets]
     return eko_theory_card(request.card), OperatorCard.from_dict(raw)
 
@@ -99,7 +114,9 @@ def cached_operator(cache: TheoryCache, request: OperatorRequest) -> tuple[Path,
     return path, True
 
 
-def xf_operator(operator: np.ndarray, xgrid: np.ndarray, pids_out: Sequence[int], pids_eko: Sequence[int]) -> np.ndarray:
+def xf_operator(
+    operator: np.ndarray, xgrid: np.ndarray, pids_out: Sequence[int], pids_eko: Sequence[int]
+) -> np.ndarray:
     """(len(pids_out), nx, 8, nx): x f of ``pids_out`` from the fitted flavours' x f on the same knots.
 
     ``operator[a, j, b, k]`` is eko's map of f_b(x_k) to f_a(x_j); x f_a(x_j) = sum over b, k of
@@ -109,12 +126,15 @@ def xf_operator(operator: np.ndarray, xgrid: np.ndarray, pids_out: Sequence[int]
     rows = [index[p] for p in pids_out]
     ratio = xgrid[:, None] / xgrid[None, :]
     columns = np.stack(
-        [sum(operator[rows][:, :, index[p], :] for p in FITTED_PIDS[name]) for name in FLAVOURS], axis=2
+        [sum(operator[rows][:, :, index[p], :] for p in FITTED_PIDS[name]) for name in FLAVOURS],
+        axis=2,
     )
     return columns * ratio[None, :, None, :]
 
 
-def xf_operators(path: Path, pids_out: Sequence[int]) -> Iterator[tuple[tuple[float, int], np.ndarray]]:
+def xf_operators(
+    path: Path, pids_out: Sequence[int]
+) -> Iterator[tuple[tuple[float, int], np.ndarray]]:
     """((Q, nf), x f operator) per target of the operator file, one target in memory at a time."""
     import eko
     from eko import basis_rotation
@@ -122,7 +142,9 @@ def xf_operators(path: Path, pids_out: Sequence[int]) -> Iterator[tuple[tuple[fl
     with eko.EKO.read(path) as evolution:
         xgrid = np.asarray(evolution.xgrid.raw, dtype=np.float64)
         for (mu2, nf), result in evolution.items():
-            yield (float(np.sqrt(mu2)), int(nf)), xf_operator(
-                np.asarray(result.operator), xgrid, pids_out, basis_rotation.flavor_basis_pids
+            yield (
+                (float(np.sqrt(mu2)), int(nf)),
+                xf_operator(
+                    np.asarray(result.operator), xgrid, pids_out, basis_rotation.flavor_basis_pids
+                ),
             )
-

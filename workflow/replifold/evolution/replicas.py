@@ -22,7 +22,9 @@ from replifold.layout import FitLayout
 def selected_replicas(fit_dir: Path) -> list[int]:
     path = FitLayout(fit_dir).selected_json
     if not path.is_file():
-        raise UserError(f"no postfit selection in {fit_dir} (missing {path}); run 'replifold postfit {fit_dir}' first")
+        raise UserError(
+            f"no postfit selection in {fit_dir} (missing {path}); run 'replifold postfit {fit_dir}' first"
+        )
     selected = [int(r) for r in read_json(path)["selected"]]
     if not selected:
         raise UserError(f"{path} selects no replica; nothing to evolve")
@@ -53,7 +55,9 @@ def replica_xf(fit_dir: Path, replicas: Sequence[int], xgrid: np.ndarray) -> np.
     out = []
     for replica in replicas:
         if replica not in configs:
-            raise UserError(f"replica {replica} is in no batch of {layout.fit_dir} (no batch*/{MODEL_NAME} lists it)")
+            raise UserError(
+                f"replica {replica} is in no batch of {layout.fit_dir} (no batch*/{MODEL_NAME} lists it)"
+            )
         config = dict(configs[replica])
         config["spec"] = ModelSpec.from_dict(config["spec"])
         config["replica_seeds"] = [0]  # the weights replace whatever the seed initialises
@@ -62,6 +66,8 @@ def replica_xf(fit_dir: Path, replicas: Sequence[int], xgrid: np.ndarray) -> np.
         load_weights(model, weights)
         xf = model.pdf_at(xgrid)[0].astype(np.float64)
         if not np.all(np.isfinite(xf)):
-            raise UserError(f"replica {replica} ({weights}) gives non-finite x f on the export grid")
+            raise UserError(
+                f"replica {replica} ({weights}) gives non-finite x f on the export grid"
+            )
         out.append(xf)
     return np.stack(out)

@@ -18,7 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from replifold.closure.request import XGridSettings  # the same four numbers as the closure's training grid
+from replifold.closure.request import (
+    XGridSettings,
+)  # the same four numbers as the closure's training grid
 from replifold.errors import RuncardError, UserError
 
 CLOSURE_THEORY_ID = 40_000_001
@@ -26,7 +28,8 @@ CLOSURE_THEORY_ID = 40_000_001
 
 @dataclass(frozen=True)
 class EvolutionSettings:
-    xgrid: XGridSettings  # the export grid: n_small knots log-spaced on [x_min, x_switch), n_large linear on [x_switch, 1]
+    # the export grid: n_small knots log-spaced on [x_min, x_switch), n_large linear on [x_switch, 1]
+    xgrid: XGridSettings
     q_points: int  # Q knots from Q0 to q_max before the thresholds split them into blocks
     q_max: float  # [GeV]
     interpolation_degree: int  # of eko's log-x interpolation polynomials
@@ -37,9 +40,18 @@ class EvolutionSettings:
         section = runcard["evolution"]
         xgrid = XGridSettings(**section["xgrid"])
         if xgrid.x_min >= xgrid.x_switch:
-            raise RuncardError(["evolution", "xgrid", "x_min"], "must be below x_switch",
-                               found=xgrid.x_min, allowed=f"a value below x_switch = {xgrid.x_switch}")
-        return cls(xgrid, int(section["q_points"]), float(section["q_max"]), int(section["interpolation_degree"]))
+            raise RuncardError(
+                ["evolution", "xgrid", "x_min"],
+                "must be below x_switch",
+                found=xgrid.x_min,
+                allowed=f"a value below x_switch = {xgrid.x_switch}",
+            )
+        return cls(
+            xgrid,
+            int(section["q_points"]),
+            float(section["q_max"]),
+            int(section["interpolation_degree"]),
+        )
 
 
 def fit_theory(runcard: Mapping[str, Any]):
@@ -51,17 +63,27 @@ def fit_theory(runcard: Mapping[str, Any]):
         section = dict(runcard["evolution"]["closure_theory"])
         theory_id = section.pop("id")
         if not isinstance(theory_id, int) or isinstance(theory_id, bool):
-            raise RuncardError(["evolution", "closure_theory", "id"], "must be an NNPDF theory id", found=theory_id,
-                               allowed="an integer, e.g. 40000001")
+            raise RuncardError(
+                ["evolution", "closure_theory", "id"],
+                "must be an NNPDF theory id",
+                found=theory_id,
+                allowed="an integer, e.g. 40000001",
+            )
         card = load_theory_card(theory_id, section, where=("evolution", "closure_theory"))
     elif runcard.get("theory"):
         card = theory_card_from_runcard(runcard["theory"])
     else:
-        raise UserError(f"a fit of problem {problem!r} has no theory card to evolve its PDFs with; "
-                        "give one in the runcard's theory section")
+        raise UserError(
+            f"a fit of problem {problem!r} has no theory card to evolve its PDFs with; "
+            "give one in the runcard's theory section"
+        )
     if card["XIF"] != 1.0:
-        raise UserError(f"{card.describe()}: a scale-varied theory (XIF = {card['XIF']}) has no PDF set of its own; "
-                        "evolve the fit with XIF = 1")
+        raise UserError(
+            f"{card.describe()}: a scale-varied theory (XIF = {card['XIF']}) has no PDF set of its own; "
+            "evolve the fit with XIF = 1"
+        )
     if card["QED"]:
-        raise UserError(f"{card.describe()}: QED evolution (QED = {card['QED']}) is not supported; the fit has no photon")
+        raise UserError(
+            f"{card.describe()}: QED evolution (QED = {card['QED']}) is not supported; the fit has no photon"
+        )
     return card

@@ -14,7 +14,9 @@ from replifold.layout import FitLayout
 
 def check_index(kind: str, value: int, count: int, key: str) -> None:
     if not 0 <= value < count:
-        raise UserError(f"{kind} {value} does not exist: the runcard's {key} gives {kind}s 0 to {count - 1}")
+        raise UserError(
+            f"{kind} {value} does not exist: the runcard's {key} gives {kind}s 0 to {count - 1}"
+        )
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,9 @@ class ScanContext:
         check_index("round", round_, self.scan.rounds, "hyperopt.rounds")
 
     def check_trial(self, trial: int) -> None:
-        check_index("trial", trial, self.scan.n_trials, "hyperopt.rounds x hyperopt.trials_per_round")
+        check_index(
+            "trial", trial, self.scan.n_trials, "hyperopt.rounds x hyperopt.trials_per_round"
+        )
 
     def check_fold(self, fold: int) -> None:
         check_index("fold", fold, len(self.kfold.partitions), "kfold.partitions")

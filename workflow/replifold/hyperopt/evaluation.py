@@ -36,7 +36,9 @@ def reduce_trial(ctx: ScanContext, trial: int, params: dict[str, Any]) -> TrialO
     return TrialOutcome.from_hyperloss(ctx, record)
 
 
-def evaluate_trial(ctx: ScanContext, problem: Problem, trial: int, params: dict[str, Any]) -> TrialOutcome:
+def evaluate_trial(
+    ctx: ScanContext, problem: Problem, trial: int, params: dict[str, Any]
+) -> TrialOutcome:
     from replifold.hyperopt.fold import train_fold, write_fold
 
     for fold in range(len(ctx.kfold.partitions)):

@@ -48,7 +48,9 @@ class SimulatedCrash(RuntimeError):
 
 def check_simulated_crash(trial: int, fold: int) -> None:
     if os.environ.get(FAIL_FOLD_ENV, "").strip() == f"{trial}:{fold}":
-        raise SimulatedCrash(f"{FAIL_FOLD_ENV}={trial}:{fold}: simulated crash of trial {trial}, fold {fold}")
+        raise SimulatedCrash(
+            f"{FAIL_FOLD_ENV}={trial}:{fold}: simulated crash of trial {trial}, fold {fold}"
+        )
 
 
 def held_out_chi2(problem: Problem, indices: np.ndarray, predictions: np.ndarray) -> np.ndarray:
@@ -69,7 +71,9 @@ def fold_runcard(ctx: ScanContext, params: dict[str, Any]) -> dict[str, Any]:
     return {**ctx.runcard, "parameters": apply_params(ctx.runcard["parameters"], params)}
 
 
-def train_fold(ctx: ScanContext, problem: Problem, trial: int, fold: int, params: dict[str, Any]) -> TrainedFold:
+def train_fold(
+    ctx: ScanContext, problem: Problem, trial: int, fold: int, params: dict[str, Any]
+) -> TrainedFold:
     """Train ``hyperopt.replicas`` replicas without fold ``fold`` and measure them on it.
 
     A fold whose loss is not finite or exceeds ``kfold.threshold`` comes back with status
@@ -82,18 +86,29 @@ def train_fold(ctx: ScanContext, problem: Problem, trial: int, fold: int, params
     replicas = list(ctx.scan.replica_ids)
     label = f"trial {trial} fold {fold}"
     epochs = int(runcard["parameters"]["epochs"])
-    batch = train_replicas(runcard, problem, replicas, exclude_datasets=held_out, progress=Progress(epochs, label=label))
+    batch = train_replicas(
+        runcard,
+        problem,
+        replicas,
+        exclude_datasets=held_out,
+        progress=Progress(epochs, label=label),
+    )
     observables = Observables(problem, held_out)
     xf = batch.model(None)
     predictions = keras.ops.convert_to_numpy(observables(xf)).astype(np.float64)
     indices = observables.indices
     losses = held_out_chi2(problem, indices, predictions)
-    replica_results = tuple(_replica(r, loss) for r, loss in zip(batch.result.replicas, losses, strict=True))
+    replica_results = tuple(
+        _replica(r, loss) for r, loss in zip(batch.result.replicas, losses, strict=True)
+    )
     chosen = best_by_validation(validation_losses(replica_results), ctx.kfold.reduce_proportion)
     mean_pdf = keras.ops.mean(keras.ops.take(xf, chosen, axis=0), axis=0, keepdims=True)
     central = keras.ops.convert_to_numpy(observables(mean_pdf))[0].astype(np.float64)
     metrics = hyperopt_metrics(
-        problem.central[indices], problem.covmat[np.ix_(indices, indices)], predictions[chosen], central
+        problem.central[indices],
+        problem.covmat[np.ix_(indices, indices)],
+        predictions[chosen],
+        central,
     )
 
     samples = {}
@@ -101,7 +116,9 @@ def train_fold(ctx: ScanContext, problem: Problem, trial: int, fold: int, params
         probe = penalty.probe()
         if probe is not None:
             xf = to_evolution(np.asarray(batch.model.pdf_at(np.array(probe.x)), dtype=np.float64))
-            samples[penalty.name] = PdfSample(probe, xf[:, [EVOL_BASIS.index(f) for f in probe.flavours], :])
+            samples[penalty.name] = PdfSample(
+                probe, xf[:, [EVOL_BASIS.index(f) for f in probe.flavours], :]
+            )
 
     result = FoldResult(
         trial=trial,

@@ -90,7 +90,10 @@ class FoldResult:
             "reason": self.reason,
             "epochs": self.epochs,
             "patience": self.patience,
-            "metrics": {field: getattr(self.metrics, field) for field in HyperoptMetrics.__dataclass_fields__},
+            "metrics": {
+                field: getattr(self.metrics, field)
+                for field in HyperoptMetrics.__dataclass_fields__
+            },
             "metric_replicas": list(self.metric_replicas),
             "replicas": [r.__dict__ for r in self.replicas],
             "pdf_samples": {
@@ -113,16 +116,23 @@ class FoldResult:
             reason=data["reason"],
             epochs=int(data["epochs"]),
             patience=int(data["patience"]),
-            metrics=HyperoptMetrics(**{key: number(value) for key, value in data["metrics"].items()}),
+            metrics=HyperoptMetrics(
+                **{key: number(value) for key, value in data["metrics"].items()}
+            ),
             metric_replicas=tuple(int(r) for r in data["metric_replicas"]),
             replicas=tuple(
-                ReplicaFoldResult(**{**r, **{k: number(r[k]) for k in ("loss", "chi2_tr", "chi2_vl")}})
+                ReplicaFoldResult(
+                    **{**r, **{k: number(r[k]) for k in ("loss", "chi2_tr", "chi2_vl")}}
+                )
                 for r in data["replicas"]
             ),
             pdf_samples={
                 name: PdfSample(
                     PdfProbe(tuple(s["x"]), tuple(s["flavours"])),
-                    np.array([[[number(v) for v in row] for row in flav] for flav in s["xf"]], dtype=np.float64),
+                    np.array(
+                        [[[number(v) for v in row] for row in flav] for flav in s["xf"]],
+                        dtype=np.float64,
+                    ),
                 )
                 for name, s in data["pdf_samples"].items()
             },

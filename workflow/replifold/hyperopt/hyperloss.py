@@ -56,11 +56,15 @@ class FoldLoss:
         }
 
 
-def proportion_chi2(validation: np.ndarray, experimental: np.ndarray, proportion: float, statistic: str) -> float:
+def proportion_chi2(
+    validation: np.ndarray, experimental: np.ndarray, proportion: float, statistic: str
+) -> float:
     """n3fit 4.1.5's ``chi2`` loss: the validation of the best, plus the distance above 2 of the best held-out."""
     reduce = STATISTICS[statistic]
     best_validation = np.sort(validation)[: int(np.ceil(proportion * validation.size))]
-    best_experimental = np.sort(experimental)[: int(np.ceil((1.0 - proportion) * experimental.size))]
+    best_experimental = np.sort(experimental)[
+        : int(np.ceil((1.0 - proportion) * experimental.size))
+    ]
     return reduce(best_validation) + (max(reduce(best_experimental), 2.0) - 2.0)
 
 
@@ -76,13 +80,25 @@ def fold_loss(result: FoldResult, kfold: KfoldSettings) -> FoldLoss:
         loss = STATISTICS[kfold.replica_statistic](replica_losses)
     elif kfold.loss_type == "chi2":
         loss = proportion_chi2(
-            result.validation_losses(), replica_losses, kfold.reduce_proportion, kfold.replica_statistic
+            result.validation_losses(),
+            replica_losses,
+            kfold.reduce_proportion,
+            kfold.replica_statistic,
         )
     else:
         mean_penalties = sum(float(np.mean(v)) for v in penalties.values()) if added else 0.0
         loss = metrics[METRIC_OF_LOSS[kfold.loss_type]] + mean_penalties
     kept = float(loss) if result.status == STATUS_OK else None
-    return FoldLoss(result.fold, result.status, result.reason, experimental, penalties, replica_losses, metrics, kept)
+    return FoldLoss(
+        result.fold,
+        result.status,
+        result.reason,
+        experimental,
+        penalties,
+        replica_losses,
+        metrics,
+        kept,
+    )
 
 
 def reduce_folds(losses: np.ndarray, kfold: KfoldSettings) -> float:

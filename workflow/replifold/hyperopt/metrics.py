@@ -22,7 +22,9 @@ import numpy as np
 
 def _chi2(cholesky: np.ndarray, residuals: np.ndarray) -> np.ndarray:
     """``r^T (L L^T)^-1 r`` for residuals (..., n), as validphys' ``calc_chi2``."""
-    whitened = np.linalg.solve(cholesky, np.moveaxis(np.asarray(residuals, dtype=np.float64), -1, 0))
+    whitened = np.linalg.solve(
+        cholesky, np.moveaxis(np.asarray(residuals, dtype=np.float64), -1, 0)
+    )
     return np.sum(whitened**2, axis=0)
 
 
@@ -50,11 +52,16 @@ def hyperopt_metrics(
     normalised = np.linalg.cholesky(total / np.outer(data, data))
     log_det = 2.0 * float(np.sum(np.log(np.diag(normalised))))
     logp = -0.5 * (n * np.log(2.0 * np.pi) + log_det + chi2)
-    spread = float(np.mean(_chi2(experimental, predictions - data)) - _chi2(experimental, predictions.mean(axis=0) - data))
+    spread = float(
+        np.mean(_chi2(experimental, predictions - data))
+        - _chi2(experimental, predictions.mean(axis=0) - data)
+    )
     return HyperoptMetrics(
         chi2p=chi2 / n,
         logp=-logp / n,
-        phi=float(np.sqrt(max(spread, 0.0) / n)),  # rounding can make a zero spread slightly negative
+        phi=float(
+            np.sqrt(max(spread, 0.0) / n)
+        ),  # rounding can make a zero spread slightly negative
         chi2exp=float(_chi2(experimental, diffs)) / n,
     )
 

@@ -54,7 +54,9 @@ class PenaltyInputs:
     vl_loss: np.ndarray  # (R,) validation chi2 per point at the best epoch
     epochs: int
     patience: int  # in epochs
-    pdf: Mapping[str, np.ndarray]  # penalty name -> (R, len(flavours), len(x)) x f in the evolution basis
+    pdf: Mapping[
+        str, np.ndarray
+    ]  # penalty name -> (R, len(flavours), len(x)) x f in the evolution basis
 
 
 class Penalty(Protocol):
@@ -73,7 +75,9 @@ class Saturation:
     name: str = "saturation"
 
     def probe(self) -> PdfProbe:
-        return PdfProbe(tuple(float(x) for x in np.geomspace(self.min_x, self.max_x, self.n)), ("sng", "g"))
+        return PdfProbe(
+            tuple(float(x) for x in np.geomspace(self.min_x, self.max_x, self.n)), ("sng", "g")
+        )
 
     def values(self, inputs: PenaltyInputs) -> np.ndarray:
         return saturation(np.asarray(inputs.pdf[self.name]), np.asarray(self.probe().x))
@@ -88,7 +92,9 @@ class Patience:
         return None
 
     def values(self, inputs: PenaltyInputs) -> np.ndarray:
-        return patience(inputs.best_epoch, inputs.patience, inputs.epochs, inputs.vl_loss, self.alpha)
+        return patience(
+            inputs.best_epoch, inputs.patience, inputs.epochs, inputs.vl_loss, self.alpha
+        )
 
 
 @dataclass(frozen=True)
@@ -110,7 +116,11 @@ def saturation(xf: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def patience(
-    best_epoch: np.ndarray | float, patience_epochs: float, epochs: float, vl_loss: np.ndarray | float, alpha: float
+    best_epoch: np.ndarray | float,
+    patience_epochs: float,
+    epochs: float,
+    vl_loss: np.ndarray | float,
+    alpha: float,
 ) -> np.ndarray:
     distance = np.abs(epochs - patience_epochs - np.asarray(best_epoch, dtype=np.float64))
     return np.asarray(vl_loss, dtype=np.float64) * np.exp(alpha * distance)
@@ -123,7 +133,11 @@ def integrability(xf: np.ndarray, threshold: float) -> np.ndarray:
     return np.exp(np.minimum(overflow, INTEGRABILITY_CAP)) - 1.0
 
 
-PENALTIES: dict[str, type] = {"saturation": Saturation, "patience": Patience, "integrability": Integrability}
+PENALTIES: dict[str, type] = {
+    "saturation": Saturation,
+    "patience": Patience,
+    "integrability": Integrability,
+}
 
 
 def parse_penalties(entries: Sequence[str | Mapping[str, Any]]) -> tuple[Penalty, ...]:

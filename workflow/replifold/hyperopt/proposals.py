@@ -34,12 +34,16 @@ def algorithm_for(ctx: ScanContext, history: Sequence[TrialOutcome]) -> str:
     return "random" if sum(o.status == STATUS_OK for o in history) < ctx.scan.n_startup else "tpe"
 
 
-def propose(ctx: ScanContext, trials: Sequence[int], history: Sequence[TrialOutcome], seeds: Sequence[int]) -> list[Proposal]:
+def propose(
+    ctx: ScanContext, trials: Sequence[int], history: Sequence[TrialOutcome], seeds: Sequence[int]
+) -> list[Proposal]:
     """Proposals for ``trials`` (one algorithm seed each) from ``history``, in trial-id order."""
     known = build_trials(sorted(history, key=lambda o: o.trial), ctx.space)
     algorithm = algorithm_for(ctx, history)
-    suggest = rand.suggest if algorithm == "random" else partial(
-        tpe.suggest, n_startup_jobs=ctx.scan.n_startup, verbose=False
+    suggest = (
+        rand.suggest
+        if algorithm == "random"
+        else partial(tpe.suggest, n_startup_jobs=ctx.scan.n_startup, verbose=False)
     )
     search = domain(ctx.space)
     proposals = []

@@ -63,14 +63,18 @@ class TrialOutcome:
 def finished_so_far(ctx: ScanContext) -> list[TrialOutcome]:
     """The trials reduced until now, whichever they are (for progress reports, never for results)."""
     paths = [(t, ctx.layout.hyperloss(t)) for t in range(ctx.scan.n_trials)]
-    return [TrialOutcome.from_hyperloss(ctx, read_json(path)) for _, path in paths if path.is_file()]
+    return [
+        TrialOutcome.from_hyperloss(ctx, read_json(path)) for _, path in paths if path.is_file()
+    ]
 
 
 def progress_line(ctx: ScanContext, finished: list[TrialOutcome]) -> str:
     """'3/8 trials finished (1 failed); best so far: trial 2, loss 1.234'."""
     ok = [o for o in finished if o.status == STATUS_OK]
     failed = len(finished) - len(ok)
-    head = f"{len(finished)}/{ctx.scan.n_trials} trials finished" + (f" ({failed} failed)" if failed else "")
+    head = f"{len(finished)}/{ctx.scan.n_trials} trials finished" + (
+        f" ({failed} failed)" if failed else ""
+    )
     if not ok:
         return f"{head}; no successful trial yet"
     best = min(ok, key=lambda o: (o.loss, o.trial))
@@ -80,5 +84,7 @@ def progress_line(ctx: ScanContext, finished: list[TrialOutcome]) -> str:
 def read_outcomes(ctx: ScanContext, trials: Iterable[int]) -> list[TrialOutcome]:
     """The outcomes of ``trials`` in trial-id order; every one must have been reduced."""
     trials = sorted(trials)
-    require_files([ctx.layout.hyperloss(t) for t in trials], f"replifold reduce {ctx.layout.root} --trial T")
+    require_files(
+        [ctx.layout.hyperloss(t) for t in trials], f"replifold reduce {ctx.layout.root} --trial T"
+    )
     return [TrialOutcome.from_hyperloss(ctx, read_json(ctx.layout.hyperloss(t))) for t in trials]

@@ -49,7 +49,9 @@ class ScanSettings:
     def from_runcard(cls, runcard: Mapping[str, Any]) -> ScanSettings:
         section = runcard.get("hyperopt")
         if section is None:
-            raise UserError("the runcard has no 'hyperopt' section: this fit has no hyperparameter scan")
+            raise UserError(
+                "the runcard has no 'hyperopt' section: this fit has no hyperparameter scan"
+            )
         return cls(
             rounds=int(section["rounds"]),
             trials_per_round=int(section["trials_per_round"]),
@@ -76,7 +78,9 @@ class KfoldSettings:
     def from_runcard(cls, runcard: Mapping[str, Any]) -> KfoldSettings:
         section = runcard.get("kfold")
         if section is None:
-            raise RuncardError(("kfold",), "missing section: a hyperopt scan needs its k-fold hyper-loss")
+            raise RuncardError(
+                ("kfold",), "missing section: a hyperopt scan needs its k-fold hyper-loss"
+            )
         settings = cls(
             loss_type=section.get("loss_type", "chi2"),
             replica_statistic=section.get("replica_statistic", "average"),
@@ -85,15 +89,23 @@ class KfoldSettings:
             penalties=parse_penalties(section.get("penalties", ())),
             threshold=float(section.get("threshold", HYPER_THRESHOLD)),
             partitions=tuple(tuple(p["datasets"]) for p in section["partitions"]),
-            reduce_proportion=None if section.get("reduce_proportion") is None else float(section["reduce_proportion"]),
+            reduce_proportion=None
+            if section.get("reduce_proportion") is None
+            else float(section["reduce_proportion"]),
         )
         if settings.loss_type not in LOSS_TYPES:
             raise RuncardError(
-                ("kfold", "loss_type"), "unknown loss type", found=settings.loss_type, allowed=", ".join(LOSS_TYPES)
+                ("kfold", "loss_type"),
+                "unknown loss type",
+                found=settings.loss_type,
+                allowed=", ".join(LOSS_TYPES),
             )
         for key in ("replica_statistic", "fold_statistic"):
             if getattr(settings, key) not in STATISTICS:
                 raise RuncardError(
-                    ("kfold", key), "unknown statistic", found=getattr(settings, key), allowed=", ".join(STATISTICS)
+                    ("kfold", key),
+                    "unknown statistic",
+                    found=getattr(settings, key),
+                    allowed=", ".join(STATISTICS),
                 )
         return settings

@@ -28,7 +28,9 @@ from hyperopt import hp
 from replifold.errors import RuncardError
 
 STOPPING_STEPS = 5
-RELATIVE_TOLERANCE = 1.0e-12  # a bound read back from JSON may differ from exp(log(bound)) in the last bit
+RELATIVE_TOLERANCE = (
+    1.0e-12  # a bound read back from JSON may differ from exp(log(bound)) in the last bit
+)
 
 
 class Dimension(Protocol):
@@ -128,7 +130,9 @@ class Integers:
 
     def encode(self, value: Any) -> dict[str, float]:
         if not isinstance(value, int) or not self.lo <= value <= self.hi:
-            raise ValueError(f"{self.label} = {value!r} is not an integer in [{self.lo}, {self.hi}]")
+            raise ValueError(
+                f"{self.label} = {value!r} is not an integer in [{self.lo}, {self.hi}]"
+            )
         return {self.label: float(value)}
 
 
@@ -159,7 +163,9 @@ class Steps:
         for index in range(self.steps + 1):
             if self.at(index) == value:
                 return {self.label: float(index)}
-        raise ValueError(f"{self.label} = {value!r} is not one of {[self.at(i) for i in range(self.steps + 1)]}")
+        raise ValueError(
+            f"{self.label} = {value!r} is not one of {[self.at(i) for i in range(self.steps + 1)]}"
+        )
 
 
 @dataclass(frozen=True)
@@ -216,9 +222,13 @@ class SearchSpace:
 
     def expression(self) -> dict[str, Any]:
         """The hyperopt space: every dimension under its label, conditional ones in their branch."""
-        space: dict[str, Any] = {label: dim.expression() for dim in self._flat() for label in dim.labels()}
+        space: dict[str, Any] = {
+            label: dim.expression() for dim in self._flat() for label in dim.labels()
+        }
         if self.optimizer is not None:
-            space["optimizer"] = _conditional(self.optimizer, [self._optimizer_dims(o) for o in self.optimizers])
+            space["optimizer"] = _conditional(
+                self.optimizer, [self._optimizer_dims(o) for o in self.optimizers]
+            )
         if self.n_layers is not None:
             space["n_layers"] = _conditional(self.n_layers, [layer.units for layer in self.layers])
         return space
@@ -245,17 +255,25 @@ class SearchSpace:
                 params[key] = dim.value(point)
         if self.optimizer is not None:
             option = self.optimizers[int(point[self.optimizer.label])]
-            optimizer = {"optimizer_name": option.name, "learning_rate": option.learning_rate.value(point)}
+            optimizer = {
+                "optimizer_name": option.name,
+                "learning_rate": option.learning_rate.value(point),
+            }
             if option.clipnorm is not None:
                 optimizer["clipnorm"] = option.clipnorm.value(point)
             params["optimizer"] = optimizer
         if self.n_layers is not None:
             layer = self.layers[int(point[self.n_layers.label])]
-            params["nodes_per_layer"] = [dim.value(point) for dim in layer.units] + [self.output_units]
+            params["nodes_per_layer"] = [dim.value(point) for dim in layer.units] + [
+                self.output_units
+            ]
             hidden = [self.activation.value(point)] * len(layer.units)
-            params["activation_per_layer"] = hidden + [self.output_activation]
+            params["activation_per_layer"] = [*hidden, self.output_activation]
         positivity = {}
-        for key, dim in (("multiplier", self.positivity_multiplier), ("initial", self.positivity_initial)):
+        for key, dim in (
+            ("multiplier", self.positivity_multiplier),
+            ("initial", self.positivity_initial),
+        ):
             if dim is not None:
                 positivity[key] = dim.value(point)
         if positivity:
@@ -270,7 +288,9 @@ class SearchSpace:
         try:
             return self._point(params)
         except (KeyError, TypeError, IndexError) as error:
-            raise ValueError(f"parameters {dict(params)} do not fit the search space ({error!r})") from None
+            raise ValueError(
+                f"parameters {dict(params)} do not fit the search space ({error!r})"
+            ) from None
 
     def _point(self, params: Mapping[str, Any]) -> dict[str, float]:
         point: dict[str, float] = {}
@@ -297,11 +317,16 @@ class SearchSpace:
             for dim, units in zip(layer.units, nodes[:-1]):
                 point.update(dim.encode(units))
             if nodes[-1] != self.output_units or activations[-1] != self.output_activation:
-                raise ValueError(f"output layer {nodes[-1]} ({activations[-1]}) is not the runcard's")
+                raise ValueError(
+                    f"output layer {nodes[-1]} ({activations[-1]}) is not the runcard's"
+                )
             if len(set(activations[:-1])) != 1 or len(activations) != len(nodes):
                 raise ValueError(f"hidden layers must share one activation, found {activations}")
             point.update(self.activation.encode(activations[0]))
-        for key, dim in (("multiplier", self.positivity_multiplier), ("initial", self.positivity_initial)):
+        for key, dim in (
+            ("multiplier", self.positivity_multiplier),
+            ("initial", self.positivity_initial),
+        ):
             if dim is not None:
                 point.update(dim.encode(params["positivity"][key]))
         return point
@@ -326,11 +351,15 @@ def apply_params(parameters: Mapping[str, Any], params: Mapping[str, Any]) -> di
 def _unique(path: tuple, values: Sequence[Any]) -> tuple[Any, ...]:
     for i, value in enumerate(values):
         if value in values[:i]:
-            raise RuncardError((*path, i), "listed twice: every option of a choice must differ", found=value)
+            raise RuncardError(
+                (*path, i), "listed twice: every option of a choice must differ", found=value
+            )
     return tuple(values)
 
 
-def _range(label: str, bounds: Sequence[float] | None, default: float | None, log: bool) -> Dimension | None:
+def _range(
+    label: str, bounds: Sequence[float] | None, default: float | None, log: bool
+) -> Dimension | None:
     if bounds is None:
         return None if default is None else Fixed(default)
     lo, hi = float(bounds[0]), float(bounds[1])
@@ -338,14 +367,20 @@ def _range(label: str, bounds: Sequence[float] | None, default: float | None, lo
 
 
 def _steps(label: str, lo: float, hi: float, integer: bool) -> Dimension:
-    return Fixed(int(lo) if integer else float(lo)) if lo == hi else Steps(label, lo, hi, STOPPING_STEPS, integer)
+    return (
+        Fixed(int(lo) if integer else float(lo))
+        if lo == hi
+        else Steps(label, lo, hi, STOPPING_STEPS, integer)
+    )
 
 
 def search_space(runcard: Mapping[str, Any]) -> SearchSpace:
     """The search space of an expanded runcard's ``hyperscan_config`` around its ``parameters``."""
     scan = runcard.get("hyperscan_config")
     if scan is None:
-        raise RuncardError(("hyperscan_config",), "missing section: a hyperopt scan needs its search space")
+        raise RuncardError(
+            ("hyperscan_config",), "missing section: a hyperopt scan needs its search space"
+        )
     parameters = runcard["parameters"]
     base_optimizer = parameters["optimizer"]
 
@@ -353,20 +388,32 @@ def search_space(runcard: Mapping[str, Any]) -> SearchSpace:
     epochs = patience = None
     if stopping is not None:
         epochs = _steps("epochs", stopping["min_epochs"], stopping["max_epochs"], integer=True)
-        patience = _steps("stopping_patience", stopping["min_patience"], stopping["max_patience"], integer=False)
+        patience = _steps(
+            "stopping_patience", stopping["min_patience"], stopping["max_patience"], integer=False
+        )
 
     optimizer, optimizers = None, ()
     if "optimizer" in scan:
         entries = scan["optimizer"]
-        names = _unique(("hyperscan_config", "optimizer"), [entry["optimizer_name"] for entry in entries])
+        names = _unique(
+            ("hyperscan_config", "optimizer"), [entry["optimizer_name"] for entry in entries]
+        )
         optimizer = Choice("optimizer", names)
         optimizers = tuple(
             OptimizerOption(
                 name=name,
                 learning_rate=_range(
-                    f"{name}_learning_rate", entry.get("learning_rate"), base_optimizer["learning_rate"], log=True
+                    f"{name}_learning_rate",
+                    entry.get("learning_rate"),
+                    base_optimizer["learning_rate"],
+                    log=True,
                 ),
-                clipnorm=_range(f"{name}_clipnorm", entry.get("clipnorm"), base_optimizer.get("clipnorm"), log=True),
+                clipnorm=_range(
+                    f"{name}_clipnorm",
+                    entry.get("clipnorm"),
+                    base_optimizer.get("clipnorm"),
+                    log=True,
+                ),
             )
             for name, entry in zip(names, entries)
         )
@@ -380,22 +427,35 @@ def search_space(runcard: Mapping[str, Any]) -> SearchSpace:
         n_layers = Choice("n_layers", counts)
         low, high = architecture["min_units"], architecture["max_units"]
         layers = tuple(
-            LayerOption(n, tuple(Integers(f"units_{i}_of_{n}", low, high) for i in range(n - 1))) for n in counts
+            LayerOption(n, tuple(Integers(f"units_{i}_of_{n}", low, high) for i in range(n - 1)))
+            for n in counts
         )
         if "activations" in architecture:
-            hidden_activation = Choice("activation", _unique((*path, "activations"), architecture["activations"]))
+            hidden_activation = Choice(
+                "activation", _unique((*path, "activations"), architecture["activations"])
+            )
         if "initializers" in architecture:
-            initializer = Choice("initializer", _unique((*path, "initializers"), architecture["initializers"]))
+            initializer = Choice(
+                "initializer", _unique((*path, "initializers"), architecture["initializers"])
+            )
         max_drop = float(architecture.get("max_drop", 0.0))
         dropout = Uniform("dropout", 0.0, max_drop) if max_drop > 0 else Fixed(0.0)
-        layer_type = Choice("layer_type", _unique((*path, "layer_types"), architecture.get("layer_types", ["dense"])))
+        layer_type = Choice(
+            "layer_type",
+            _unique((*path, "layer_types"), architecture.get("layer_types", ["dense"])),
+        )
 
     multiplier = initial = None
     positivity = scan.get("positivity")
     if positivity is not None:
         multipliers = (positivity["min_multiplier"], positivity["max_multiplier"])
         multiplier = _range("positivity_multiplier", multipliers, None, log=False)
-        initial = _range("positivity_initial", (positivity["min_initial"], positivity["max_initial"]), None, log=True)
+        initial = _range(
+            "positivity_initial",
+            (positivity["min_initial"], positivity["max_initial"]),
+            None,
+            log=True,
+        )
 
     return SearchSpace(
         epochs=epochs,

@@ -24,4 +24,3 @@ def std(values: np.ndarray) -> float:
 
 
 STATISTICS: dict[str, Statistic] = {"average": average, "best_worst": best_worst, "std": std}
-

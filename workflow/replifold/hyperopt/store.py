@@ -28,7 +28,9 @@ PICKLE_PROTOCOL = 4
 
 
 def _not_evaluated(_params: Any) -> None:
-    raise RuntimeError("replifold evaluates trials with 'replifold train-fold', not through hyperopt")
+    raise RuntimeError(
+        "replifold evaluates trials with 'replifold train-fold', not through hyperopt"
+    )
 
 
 def domain(space: SearchSpace) -> Domain:
@@ -45,12 +47,19 @@ def build_trials(
         try:
             vals = space.vals(outcome.params)
         except ValueError as error:
-            raise UserError(f"trial {outcome.trial} does not fit this runcard's search space: {error}") from None
+            raise UserError(
+                f"trial {outcome.trial} does not fit this runcard's search space: {error}"
+            ) from None
         idxs = {label: [outcome.trial] if value else [] for label, value in vals.items()}
-        miscs.append({"tid": outcome.trial, "cmd": cmd, "workdir": None, "idxs": idxs, "vals": vals})
+        miscs.append(
+            {"tid": outcome.trial, "cmd": cmd, "workdir": None, "idxs": idxs, "vals": vals}
+        )
     trials = Trials()
     docs = trials.new_trial_docs(
-        [o.trial for o in outcomes], [None] * len(outcomes), [o.hyperopt_result() for o in outcomes], miscs
+        [o.trial for o in outcomes],
+        [None] * len(outcomes),
+        [o.hyperopt_result() for o in outcomes],
+        miscs,
     )
     for doc in docs:
         doc["state"] = JOB_STATE_DONE
@@ -66,7 +75,9 @@ def best_outcome(outcomes: Sequence[TrialOutcome]) -> TrialOutcome:
     ok = [o for o in outcomes if o.status == STATUS_OK]
     if not ok:
         reasons = "\n  ".join(f"trial {o.trial}: {o.reason}" for o in outcomes)
-        raise UserError(f"every trial of the scan failed, so there are no best parameters:\n  {reasons}")
+        raise UserError(
+            f"every trial of the scan failed, so there are no best parameters:\n  {reasons}"
+        )
     return min(ok, key=lambda o: (o.loss, o.trial))
 
 
@@ -74,9 +85,16 @@ def write_store(ctx: ScanContext, outcomes: Sequence[TrialOutcome]) -> TrialOutc
     """``tries.json``, ``tries.pkl`` (with the random state the next round would start from) and ``best.json``."""
     best = best_outcome(outcomes)
     next_round = max(o.round for o in outcomes) + 1
-    trials = build_trials(outcomes, ctx.space, np.random.default_rng(hyperopt_seed(ctx.scan.seed, next_round)))
+    trials = build_trials(
+        outcomes, ctx.space, np.random.default_rng(hyperopt_seed(ctx.scan.seed, next_round))
+    )
     write_json(ctx.layout.tries_json, [o.record() for o in outcomes])
     atomic_write_bytes(ctx.layout.tries_pkl, pickle.dumps(trials, protocol=PICKLE_PROTOCOL))
-    best_record = {"trial": best.trial, "round": best.round, "params": best.params, "loss": best.loss}
+    best_record = {
+        "trial": best.trial,
+        "round": best.round,
+        "params": best.params,
+        "loss": best.loss,
+    }
     write_json(ctx.layout.best_json, best_record)
     return best

@@ -78,13 +78,23 @@ class Aggregator:
     def _vjp_fn(self, data, cotangent, accumulated):
         with tf.GradientTape() as tape:
             contribution = tf.reduce_sum(self.model(self._cast(data)) * cotangent)
-        return [a + g for a, g in zip(accumulated, tape.gradient(contribution, self.variables), strict=True)]
+        return [
+            a + g
+            for a, g in zip(accumulated, tape.gradient(contribution, self.variables), strict=True)
+        ]
 
     def _vjp_tangents_fn(self, data, derivative, cotangents, accumulated):
         with tf.GradientTape() as tape:
-            summaries, tangents = self.model.summaries_and_tangents(self._cast(data), self._cast(derivative))
-            contribution = tf.reduce_sum(summaries * cotangents[0]) + tf.reduce_sum(tangents * cotangents[1])
-        return [a + g for a, g in zip(accumulated, tape.gradient(contribution, self.variables), strict=True)]
+            summaries, tangents = self.model.summaries_and_tangents(
+                self._cast(data), self._cast(derivative)
+            )
+            contribution = tf.reduce_sum(summaries * cotangents[0]) + tf.reduce_sum(
+                tangents * cotangents[1]
+            )
+        return [
+            a + g
+            for a, g in zip(accumulated, tape.gradient(contribution, self.variables), strict=True)
+        ]
 
     # --- the loss from every output of a set ----------------------------------------------
 
@@ -93,13 +103,17 @@ class Aggregator:
         if self.numerical:
             fiducial, derivative = outputs
             summaries = tf.concat(list(fiducial), axis=1)
-            shifted = tf.concat(list(derivative), axis=1)  # (R, n_d * 2 * p, s) in (seed, -/+, parameter) order
+            shifted = tf.concat(
+                list(derivative), axis=1
+            )  # (R, n_d * 2 * p, s) in (seed, -/+, parameter) order
             replicas, _, n_summaries = shifted.shape
             shifted = tf.reshape(shifted, [replicas, -1, 2, self.n_params, n_summaries])
             derivatives = (shifted[:, :, 1] - shifted[:, :, 0]) / self._dtheta[None, None, :, None]
             return summaries, derivatives
         main = outputs[0]
-        summaries = tf.concat([x for x, _ in main] + [x for rest in outputs[1:] for x in rest], axis=1)
+        summaries = tf.concat(
+            [x for x, _ in main] + [x for rest in outputs[1:] for x in rest], axis=1
+        )
         return summaries, tf.concat([d for _, d in main], axis=1)
 
     def _statistics_fn(self, outputs):
@@ -156,7 +170,12 @@ class Aggregator:
             outputs = []
             for stream, stream_batches in zip(streams.streams, batches, strict=True):
                 if stream.name == MAIN:
-                    outputs.append([self.model.summaries_and_tangents(self._cast(d), self._cast(t)) for d, t in stream_batches])
+                    outputs.append(
+                        [
+                            self.model.summaries_and_tangents(self._cast(d), self._cast(t))
+                            for d, t in stream_batches
+                        ]
+                    )
                 else:
                     outputs.append([self.model(self._cast(b)) for b in stream_batches])
             statistics = self._statistics_fn(outputs)

@@ -52,19 +52,31 @@ def fisher_statistics(summaries, derivatives) -> dict:
     covariance = tf.einsum("rns,rnt->rst", centred, centred) / tf.constant(n_s - 1, summaries.dtype)
     identity = tf.eye(n_summaries, batch_shape=[replicas], dtype=summaries.dtype)
     inverse = tf.linalg.cholesky_solve(tf.linalg.cholesky(covariance), identity)
-    dmu = tf.reshape(_mean(tf.reshape(derivatives, [replicas, n_d, n_params * n_summaries]), n_d),
-                     [replicas, n_params, n_summaries])
+    dmu = tf.reshape(
+        _mean(tf.reshape(derivatives, [replicas, n_d, n_params * n_summaries]), n_d),
+        [replicas, n_params, n_summaries],
+    )
     fisher = tf.einsum("rps,rst,rqt->rpq", dmu, inverse, dmu)
     diagonal = tf.math.log(tf.linalg.diag_part(tf.linalg.cholesky(fisher)))
     lndet = 2.0 * tf.einsum("rp,rp->r", diagonal, tf.ones_like(diagonal))
     lambda2 = _frobenius(covariance - identity) + _frobenius(inverse - identity)
-    return {"mu": mu, "C": covariance, "invC": inverse, "dmu": dmu, "F": fisher, "lndetF": lndet, "Lambda2": lambda2}
+    return {
+        "mu": mu,
+        "C": covariance,
+        "invC": inverse,
+        "dmu": dmu,
+        "F": fisher,
+        "lndetF": lndet,
+        "Lambda2": lambda2,
+    }
 
 
 def imnn_loss(statistics: dict, regularisation: Regularisation):
     """Per replica: the loss ``-ln det F + r Lambda2`` and the coupling ``r``."""
     lambda2 = statistics["Lambda2"]
-    coupling = regularisation.coupling * lambda2 / (lambda2 + tf.exp(-regularisation.rate * lambda2))
+    coupling = (
+        regularisation.coupling * lambda2 / (lambda2 + tf.exp(-regularisation.rate * lambda2))
+    )
     return -statistics["lndetF"] + coupling * lambda2, coupling
 
 

@@ -105,7 +105,9 @@ class StackedSummaries(ReplicaStack, keras.Model):
         points, params = inputs.shape[0], tangents.shape[-1]
         hidden = self._tiled(inputs)
         # (R, N * p, input_size): each simulation's p tangents as rows, for the same matmul as the data.
-        tangent = self._tiled(tf.reshape(tf.transpose(tangents, [0, 2, 1]), [points * params, self.input_size]))
+        tangent = self._tiled(
+            tf.reshape(tf.transpose(tangents, [0, 2, 1]), [points * params, self.input_size])
+        )
         for layer in self.dense_layers:
             affine = _affine(layer, hidden)
             moved = keras.ops.matmul(tangent, layer.kernel)  # (R, N * p, units)
@@ -114,7 +116,8 @@ class StackedSummaries(ReplicaStack, keras.Model):
                 hidden = layer.activation(affine)
             derivative = slope.gradient(hidden, affine)  # act'(z), elementwise
             tangent = tf.reshape(
-                derivative[:, :, None, :] * tf.reshape(moved, [self.replicas, points, params, layer.units]),
+                derivative[:, :, None, :]
+                * tf.reshape(moved, [self.replicas, points, params, layer.units]),
                 [self.replicas, points * params, layer.units],
             )
         return hidden, tf.reshape(tangent, [self.replicas, points, params, self.n_summaries])

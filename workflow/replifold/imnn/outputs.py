@@ -32,7 +32,9 @@ def is_imnn_batch(path: Path) -> bool:
     return description.is_file() and read_json(description).get("problem") == PROBLEM
 
 
-def save_batch(trained: TrainedImnn, out: TrainedModelDir, replicas: list[int], result: dict | None = None) -> None:
+def save_batch(
+    trained: TrainedImnn, out: TrainedModelDir, replicas: list[int], result: dict | None = None
+) -> None:
     """The batch's files; ``result`` replaces the batch result in ``result.json`` (a hyperopt fold's record)."""
     save_model(trained.model, out, replicas, problem=PROBLEM)
     write_npz(out.history, trained.history)
@@ -45,18 +47,27 @@ def split_batch(path: Path, outdir: Path) -> list[int]:
     """Write ``outdir/replica_<i>/`` for every replica of the batch; the replica numbers."""
     batch = batch_dir(path)
     if not batch.result.is_file():
-        raise UserError(f"no batch result in {batch.path} (missing {batch.result.name}); run 'replifold fit' first")
+        raise UserError(
+            f"no batch result in {batch.path} (missing {batch.result.name}); run 'replifold fit' first"
+        )
     result = ImnnBatchResult.from_json(read_json(batch.result))
     model, replicas = load_model(batch, StackedSummaries)
     if replicas != [r.replica for r in result.replicas]:
-        raise UserError(f"{batch.path}: {batch.model.name} and {batch.result.name} list different replicas")
+        raise UserError(
+            f"{batch.path}: {batch.model.name} and {batch.result.name} list different replicas"
+        )
     history = read_npz(batch.history)
     statistics = read_npz(batch.statistics)
     for index, replica in enumerate(replicas):
         target = replica_dir(outdir, replica)
         save_weights(model.single_replica(index), target.weights)
         last = result.replicas[index].last_epoch
-        write_npz(target.history, {k: np.ascontiguousarray(v[: last + 1, index]) for k, v in history.items()})
-        write_npz(target.statistics, {k: np.ascontiguousarray(v[index]) for k, v in statistics.items()})
+        write_npz(
+            target.history,
+            {k: np.ascontiguousarray(v[: last + 1, index]) for k, v in history.items()},
+        )
+        write_npz(
+            target.statistics, {k: np.ascontiguousarray(v[index]) for k, v in statistics.items()}
+        )
         write_json(target.fit, result.replica_json(index))
     return replicas

@@ -68,8 +68,10 @@ class Elements:
 
     @staticmethod
     def zip(first: Elements, second: Elements) -> Elements:
-        return Elements(tf.data.Dataset.zip((first.dataset, second.dataset)),
-                        lambda a, b: (first.decode(a), second.decode(b)))
+        return Elements(
+            tf.data.Dataset.zip((first.dataset, second.dataset)),
+            lambda a, b: (first.decode(a), second.decode(b)),
+        )
 
 
 class ElementSource:
@@ -83,7 +85,9 @@ class ElementSource:
         # One element of the derivative stream as the training reads it.
         self.derivative_shape = (n,) if settings.numerical else (n, p)
         if not set_dir.is_dir():
-            raise UserError(f"no simulations in {set_dir}; run 'replifold simulate' on the fit directory first")
+            raise UserError(
+                f"no simulations in {set_dir}; run 'replifold simulate' on the fit directory first"
+            )
 
     def fiducial(self, start: int, count: int) -> Elements:
         return self._elements(records.FIDUCIAL, (self.input_size,), start, count)
@@ -100,7 +104,11 @@ class ElementSource:
         return self._from_records(stream, shape, start, count)
 
     def _per_seed(self, stream: str) -> int:
-        return 2 * self.settings.n_params if stream == records.DERIVATIVE and self.settings.numerical else 1
+        return (
+            2 * self.settings.n_params
+            if stream == records.DERIVATIVE and self.settings.numerical
+            else 1
+        )
 
     def _from_array(self, stream: str, shape, start: int, count: int) -> tf.data.Dataset:
         path = records.array_path(self.set_dir, stream)
@@ -108,7 +116,9 @@ class ElementSource:
         per_seed = self._per_seed(stream)
         array = np.load(path, mmap_mode="r")
         # Numerical derivatives are stored per seed as (2, p, n); the stream is their 2 p simulations.
-        flat = np.ascontiguousarray(array.reshape(-1, *shape) if per_seed > 1 else array[start:start + count])
+        flat = np.ascontiguousarray(
+            array.reshape(-1, *shape) if per_seed > 1 else array[start : start + count]
+        )
         return tf.data.Dataset.from_tensor_slices(flat[:count])
 
     def _from_files(self, stream: str, shape, start: int, count: int) -> tf.data.Dataset:
@@ -127,10 +137,14 @@ class ElementSource:
             data = tf.strings.substr(tf.io.read_file(path), offset, size)
             return tf.reshape(tf.io.decode_raw(data, tf.float32, little_endian=True), stored)
 
-        dataset = tf.data.Dataset.from_tensor_slices(paths).map(read, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        dataset = tf.data.Dataset.from_tensor_slices(paths).map(
+            read, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
+        )
         if per_seed > 1:
             # The reference's two flat_maps: unwrap the minus/plus and then the parameter axis.
-            dataset = dataset.flat_map(tf.data.Dataset.from_tensor_slices).flat_map(tf.data.Dataset.from_tensor_slices)
+            dataset = dataset.flat_map(tf.data.Dataset.from_tensor_slices).flat_map(
+                tf.data.Dataset.from_tensor_slices
+            )
         return dataset
 
     def _from_records(self, stream: str, shape, start: int, count: int) -> Elements:
@@ -142,7 +156,9 @@ class ElementSource:
 
         def decode(serialised):
             raw = tf.io.parse_example(serialised, features)[records.DATA_KEY]
-            return tf.reshape(tf.io.decode_raw(raw, tf.float32, little_endian=True), (chunk, *shape))
+            return tf.reshape(
+                tf.io.decode_raw(raw, tf.float32, little_endian=True), (chunk, *shape)
+            )
 
         dataset = tf.data.TFRecordDataset([str(f) for f in files], num_parallel_reads=1)
         return Elements(dataset.skip(start).take(count), decode)
@@ -150,8 +166,10 @@ class ElementSource:
 
 def _require(path: Path) -> None:
     if not path.exists():
-        raise UserError(f"missing simulation file {path}; the simulations were written for another input "
-                        "source or not at all: rerun 'replifold simulate'")
+        raise UserError(
+            f"missing simulation file {path}; the simulations were written for another input "
+            "source or not at all: rerun 'replifold simulate'"
+        )
 
 
 def _finish(elements: Elements, count: int, settings: ImnnSettings) -> Iterator:
@@ -173,12 +191,18 @@ def set_streams(settings: ImnnSettings, simulation_set: SimulationSet, root: Pat
         n_derivative = 2 * settings.n_params * n_d
         streams = (
             Stream(FIDUCIAL_STREAM, n_s // chunk, _finish(source.fiducial(0, n_s), n_s, settings)),
-            Stream(DERIVATIVE_STREAM, n_derivative // chunk, _finish(source.derivative(n_derivative), n_derivative, settings)),
+            Stream(
+                DERIVATIVE_STREAM,
+                n_derivative // chunk,
+                _finish(source.derivative(n_derivative), n_derivative, settings),
+            ),
         )
     else:
         main = Elements.zip(source.fiducial(0, n_d), source.derivative(n_d))
         streams = (Stream(MAIN, n_d // chunk, _finish(main, n_d, settings)),)
         if n_s > n_d:
             remaining = source.fiducial(n_d, n_s - n_d)
-            streams += (Stream(REMAINING, (n_s - n_d) // chunk, _finish(remaining, n_s - n_d, settings)),)
+            streams += (
+                Stream(REMAINING, (n_s - n_d) // chunk, _finish(remaining, n_s - n_d, settings)),
+            )
     return SetStreams(simulation_set.name, streams)

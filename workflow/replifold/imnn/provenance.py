@@ -15,19 +15,27 @@ def imnn_seeds(layout: FitLayout, runcard: dict[str, Any], plan: FitPlan) -> dic
     nnseed = int(runcard["nnseed"])
     scan = plan.scan
     out: dict[str, Any] = {
-        "runcard": {"nnseed": nnseed, "imnn.simseed": runcard["imnn"]["simseed"],
-                    "hyperopt.seed": scan.seed if scan else None},
+        "runcard": {
+            "nnseed": nnseed,
+            "imnn.simseed": runcard["imnn"]["simseed"],
+            "hyperopt.seed": scan.seed if scan else None,
+        },
         "simulations": "simulation i of a set: seeding.sim_seed(simseed, role, fold, i) with roles "
-                       + ", ".join(f"{name}={code}" for name, code in ROLES.items())
-                       + "; fold -1 for the final fit, k for hyperopt fold k",
+        + ", ".join(f"{name}={code}" for name, code in ROLES.items())
+        + "; fold -1 for the final fit, k for hyperopt fold k",
         "fit_batch_jobs": {
-            f"{batch[0]}-{batch[-1]}": seeding.job_seed(nnseed, batch_first_replica=batch[0]) for batch in plan.batches
+            f"{batch[0]}-{batch[-1]}": seeding.job_seed(nnseed, batch_first_replica=batch[0])
+            for batch in plan.batches
         },
         "replicas": {str(r): read_json(layout.replica(r).fit)["seeds"] for r in plan.replicas},
     }
     if scan:
-        out["hyperopt_rounds"] = {str(r): seeding.hyperopt_seed(scan.seed, r) for r in range(scan.rounds)}
+        out["hyperopt_rounds"] = {
+            str(r): seeding.hyperopt_seed(scan.seed, r) for r in range(scan.rounds)
+        }
         out["train_fold_jobs"] = {
-            f"{t}:{k}": seeding.job_seed(nnseed, trial=t, fold=k) for t in range(scan.n_trials) for k in range(plan.folds)
+            f"{t}:{k}": seeding.job_seed(nnseed, trial=t, fold=k)
+            for t in range(scan.n_trials)
+            for k in range(plan.folds)
         }
     return out

@@ -52,8 +52,14 @@ def npy_data_offset(path: Path) -> int:
     """Where the data of an ``.npy`` file start (after its header); the same for every file of a stream."""
     with open(path, "rb") as handle:
         version = np.lib.format.read_magic(handle)
-        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        read_header = (
+            np.lib.format.read_array_header_1_0
+            if version == (1, 0)
+            else np.lib.format.read_array_header_2_0
+        )
         _, fortran, dtype = read_header(handle)
         if fortran or dtype != np.dtype("<f4"):
-            raise ValueError(f"{path}: expected C-ordered little-endian float32, found {dtype} (fortran order {fortran})")
+            raise ValueError(
+                f"{path}: expected C-ordered little-endian float32, found {dtype} (fortran order {fortran})"
+            )
         return handle.tell()

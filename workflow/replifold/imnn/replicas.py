@@ -42,7 +42,9 @@ class TrainedImnn:
     model: StackedSummaries  # holding each replica's best weights
     result: ImnnBatchResult
     history: dict[str, np.ndarray]  # key -> (epochs_run, R)
-    statistics: dict[str, np.ndarray]  # key -> (R, ...): validation statistics and held-out estimates
+    statistics: dict[
+        str, np.ndarray
+    ]  # key -> (R, ...): validation statistics and held-out estimates
     timing: TrainingTiming
     test_lndetF: np.ndarray | None = None  # (R,) ln det F on the test set, when one was given
 
@@ -59,7 +61,9 @@ def build_model(settings: ImnnSettings, nnseed: int, replicas: Sequence[int]) ->
     )
 
 
-def aggregator_for(model: StackedSummaries, settings: ImnnSettings, *, jit_compile: bool = True) -> Aggregator:
+def aggregator_for(
+    model: StackedSummaries, settings: ImnnSettings, *, jit_compile: bool = True
+) -> Aggregator:
     return Aggregator(
         model,
         Regularisation(settings.coupling, settings.rate),
@@ -79,8 +83,14 @@ class EpochLog:
         if epoch % self.every and active.any():
             return
         finite = best[np.isfinite(best)]
-        detf = f"best validation det F max {np.exp(finite.max()):.4g} median {np.exp(np.median(finite)):.4g}" if finite.size else "-"
-        log.info(f"{self.label}: epoch {epoch}/{self.epochs} | active {int(active.sum())}/{active.size} | {detf}")
+        detf = (
+            f"best validation det F max {np.exp(finite.max()):.4g} median {np.exp(np.median(finite)):.4g}"
+            if finite.size
+            else "-"
+        )
+        log.info(
+            f"{self.label}: epoch {epoch}/{self.epochs} | active {int(active.sum())}/{active.size} | {detf}"
+        )
 
 
 def _held_out(aggregator: Aggregator, root: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -115,22 +125,36 @@ def train_imnn_replicas(
     trainer = ImnnTrainer(aggregator, settings, jit_compile=jit_compile)
     outcome = trainer.train(training, validation, EpochLog(label, settings.epochs))
 
-    kept = {key: np.asarray(value, dtype=np.float64) for key, value in aggregator.statistics(validation).items()}
-    trained_kept = {key: np.asarray(value, dtype=np.float64) for key, value in aggregator.statistics(training).items()}
+    kept = {
+        key: np.asarray(value, dtype=np.float64)
+        for key, value in aggregator.statistics(validation).items()
+    }
+    trained_kept = {
+        key: np.asarray(value, dtype=np.float64)
+        for key, value in aggregator.statistics(training).items()
+    }
     tested = None
     if test_set is not None:
-        tested = np.asarray(aggregator.statistics(set_streams(settings, test_set, simulations))["lndetF"], dtype=np.float64)
+        tested = np.asarray(
+            aggregator.statistics(set_streams(settings, test_set, simulations))["lndetF"],
+            dtype=np.float64,
+        )
     theta, held_out = _held_out(aggregator, simulations)
     statistics = {key: kept[key] for key in STATISTICS_KEYS}
     estimates, errors = _estimates(settings, statistics, held_out)
-    statistics.update(held_out_theta=np.broadcast_to(theta, (len(stacked), *theta.shape)).copy(),
-                      held_out_summaries=held_out, held_out_estimates=estimates, fisher_errors=errors)
+    statistics.update(
+        held_out_theta=np.broadcast_to(theta, (len(stacked), *theta.shape)).copy(),
+        held_out_summaries=held_out,
+        held_out_estimates=estimates,
+        fisher_errors=errors,
+    )
 
     count = len(replicas)
     if len(stacked) != count:
         model = model.single_replica(0)
     results = tuple(
-        _replica_result(replica, k, outcome, kept, trained_kept, nnseed, settings) for k, replica in enumerate(replicas)
+        _replica_result(replica, k, outcome, kept, trained_kept, nnseed, settings)
+        for k, replica in enumerate(replicas)
     )
     analytic = settings.simulator.fisher(settings.theta_fid)
     batch = ImnnBatchResult(
@@ -159,8 +183,13 @@ def _estimates(settings: ImnnSettings, statistics: dict[str, np.ndarray], held_o
     estimates, errors = [], []
     for r in range(held_out.shape[0]):
         try:
-            compression = Compression(settings.theta_fid, statistics["mu"][r], statistics["invC"][r],
-                                      statistics["dmu"][r], statistics["F"][r])
+            compression = Compression(
+                settings.theta_fid,
+                statistics["mu"][r],
+                statistics["invC"][r],
+                statistics["dmu"][r],
+                statistics["F"][r],
+            )
             estimates.append(compression.estimate(held_out[r]))
             errors.append(compression.errors)
         except np.linalg.LinAlgError:  # a diverged replica: no estimate
@@ -169,8 +198,15 @@ def _estimates(settings: ImnnSettings, statistics: dict[str, np.ndarray], held_o
     return np.stack(estimates), np.stack(errors)
 
 
-def _replica_result(replica: int, k: int, outcome: TrainingOutcome, kept: dict, trained: dict, nnseed: int,
-                    settings: ImnnSettings) -> ImnnReplicaResult:
+def _replica_result(
+    replica: int,
+    k: int,
+    outcome: TrainingOutcome,
+    kept: dict,
+    trained: dict,
+    nnseed: int,
+    settings: ImnnSettings,
+) -> ImnnReplicaResult:
     return ImnnReplicaResult(
         replica=replica,
         stop_reason=outcome.stop_reason[k],

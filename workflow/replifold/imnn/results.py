@@ -57,7 +57,11 @@ class ImnnBatchResult:
 
     @property
     def det_fisher_analytic(self) -> float | None:
-        return None if self.fisher_analytic is None else float(np.linalg.det(np.asarray(self.fisher_analytic)))
+        return (
+            None
+            if self.fisher_analytic is None
+            else float(np.linalg.det(np.asarray(self.fisher_analytic)))
+        )
 
     def replica(self, replica: int) -> ImnnReplicaResult:
         for result in self.replicas:
@@ -99,4 +103,7 @@ class ImnnBatchResult:
     def replica_json(self, index: int) -> dict[str, Any]:
         """A replica's ``fit.json``: its result with the batch's settings beside it."""
         batch = self.to_json()
-        return {**self.replicas[index].to_json(), **{k: v for k, v in batch.items() if k != "replicas"}}
+        return {
+            **self.replicas[index].to_json(),
+            **{k: v for k, v in batch.items() if k != "replicas"},
+        }

@@ -85,36 +85,55 @@ class ImnnScan(ScanContext):
 
         runcard = load_fit_runcard(fit_dir)
         scan = ScanSettings.from_runcard(runcard)
-        view = {"hyperscan_config": runcard["hyperscan_config"], "parameters": parameters_view(runcard["imnn"])}
-        return cls(FitLayout(fit_dir), runcard, scan, ImnnSettings.from_runcard(runcard).kfold, search_space(view))
+        view = {
+            "hyperscan_config": runcard["hyperscan_config"],
+            "parameters": parameters_view(runcard["imnn"]),
+        }
+        return cls(
+            FitLayout(fit_dir),
+            runcard,
+            scan,
+            ImnnSettings.from_runcard(runcard).kfold,
+            search_space(view),
+        )
 
     def check_fold(self, fold: int) -> None:
         check_index("fold", fold, self.kfold.folds, "imnn.kfold.folds")
 
 
-def fold_record(trial: int, fold: int, replicas: list[dict[str, Any]], kfold: FoldSettings) -> dict[str, Any]:
+def fold_record(
+    trial: int, fold: int, replicas: list[dict[str, Any]], kfold: FoldSettings
+) -> dict[str, Any]:
     """``trial{t}/fold{k}/result.json``: per replica ``-ln det F`` on the test set, and the fold's loss."""
-    losses = np.array([r["loss"] if r["loss"] is not None else np.nan for r in replicas], dtype=np.float64)
+    losses = np.array(
+        [r["loss"] if r["loss"] is not None else np.nan for r in replicas], dtype=np.float64
+    )
     loss = STATISTICS[kfold.replica_statistic](losses)
     ok = math.isfinite(loss)
     return {
         "trial": trial,
         "fold": fold,
         "status": STATUS_OK if ok else STATUS_FAIL,
-        "reason": None if ok else f"the fold's loss is not finite; -ln det F on the test set per replica {losses.tolist()}",
+        "reason": None
+        if ok
+        else f"the fold's loss is not finite; -ln det F on the test set per replica {losses.tolist()}",
         "loss": loss if ok else None,
         "replica_statistic": kfold.replica_statistic,
         "replicas": replicas,
     }
 
 
-def trial_record(trial: int, folds: list[dict[str, Any]], kfold: FoldSettings, params: Mapping[str, Any]) -> dict[str, Any]:
+def trial_record(
+    trial: int, folds: list[dict[str, Any]], kfold: FoldSettings, params: Mapping[str, Any]
+) -> dict[str, Any]:
     """``trial{t}/hyperloss.json`` in the shape the trials store reads (parameters, status, loss, reason, folds)."""
     failed = [f for f in folds if f["status"] != STATUS_OK]
     loss = None
     reason = "; ".join(f"fold {f['fold']}: {f['reason']}" for f in failed) or None
     if not failed:
-        value = STATISTICS[kfold.fold_statistic](np.array([f["loss"] for f in folds], dtype=np.float64))
+        value = STATISTICS[kfold.fold_statistic](
+            np.array([f["loss"] for f in folds], dtype=np.float64)
+        )
         if math.isfinite(value):
             loss = value
         else:
@@ -129,5 +148,8 @@ def trial_record(trial: int, folds: list[dict[str, Any]], kfold: FoldSettings, p
         "replica_statistic": kfold.replica_statistic,
         "fold_statistic": kfold.fold_statistic,
         "fold_losses": [f["loss"] for f in folds],
-        "folds": [{"fold": f["fold"], "status": f["status"], "reason": f["reason"], "loss": f["loss"]} for f in folds],
+        "folds": [
+            {"fold": f["fold"], "status": f["status"], "reason": f["reason"], "loss": f["loss"]}
+            for f in folds
+        ],
     }

@@ -37,7 +37,9 @@ def load_replica_fits(layout: FitLayout, replicas: Iterable[int]) -> list[dict[s
     for replica in replicas:
         path = layout.replica(replica).fit
         if not path.is_file():
-            raise UserError(f"replica {replica} has no {path}; run 'replifold split' on its batch first")
+            raise UserError(
+                f"replica {replica} has no {path}; run 'replifold split' on its batch first"
+            )
         fits.append(read_json(path))
     return fits
 
@@ -47,14 +49,19 @@ def select(fits: Sequence[dict[str, Any]], detf_ratio: float) -> Selection:
     for fit in fits:
         detf = fit["det_fisher_validation"]
         if fit["failed"] or detf is None or not np.isfinite(detf):
-            vetoes[fit["replica"]] = ("diverged", f"training stopped on a non-finite loss or det F ({fit['stop_reason']})")
+            vetoes[fit["replica"]] = (
+                "diverged",
+                f"training stopped on a non-finite loss or det F ({fit['stop_reason']})",
+            )
     survivors = [f for f in fits if f["replica"] not in vetoes]
     if survivors:
         median = float(np.median([f["det_fisher_validation"] for f in survivors]))
         for fit in survivors:
             if fit["det_fisher_validation"] < detf_ratio * median:
                 vetoes[fit["replica"]] = (
-                    "detf", f"validation det F {fit['det_fisher_validation']:.4g} below {detf_ratio:g} x the median {median:.4g}"
+                    "detf",
+                    f"validation det F {fit['det_fisher_validation']:.4g} "
+                    f"below {detf_ratio:g} x the median {median:.4g}",
                 )
     return Selection(
         replicas=tuple(f["replica"] for f in fits),
@@ -76,5 +83,7 @@ def selection_json(selection: Selection) -> dict[str, Any]:
 def veto_json(selection: Selection) -> dict[str, Any]:
     return {
         "counts": selection.counts(),
-        "replicas": {str(r): [{"criterion": c, "detail": d}] for r, (c, d) in selection.vetoes.items()},
+        "replicas": {
+            str(r): [{"criterion": c, "detail": d}] for r, (c, d) in selection.vetoes.items()
+        },
     }

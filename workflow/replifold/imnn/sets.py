@@ -43,12 +43,20 @@ class SimulationSet:
 
 def fit_sets(settings: ImnnSettings) -> tuple[SimulationSet, SimulationSet]:
     """The final fit's (training, validation) sets."""
-    return tuple(SimulationSet(role, FIT_FOLD, settings.n_s, settings.n_d) for role in ("training", "validation"))
+    return tuple(
+        SimulationSet(role, FIT_FOLD, settings.n_s, settings.n_d)
+        for role in ("training", "validation")
+    )
 
 
-def fold_sets(settings: ImnnSettings, fold: int) -> tuple[SimulationSet, SimulationSet, SimulationSet]:
+def fold_sets(
+    settings: ImnnSettings, fold: int
+) -> tuple[SimulationSet, SimulationSet, SimulationSet]:
     """Hyperopt fold ``fold``'s (training, validation, test) sets."""
-    return tuple(SimulationSet(role, fold, settings.n_s, settings.n_d) for role in ("training", "validation", "test"))
+    return tuple(
+        SimulationSet(role, fold, settings.n_s, settings.n_d)
+        for role in ("training", "validation", "test")
+    )
 
 
 def all_sets(settings: ImnnSettings, folds: int) -> list[SimulationSet]:
@@ -56,13 +64,17 @@ def all_sets(settings: ImnnSettings, folds: int) -> list[SimulationSet]:
     return [*fit_sets(settings), *(s for k in range(folds) for s in fold_sets(settings, k))]
 
 
-def noise(settings: ImnnSettings, simulation_set: SimulationSet, start: int, stop: int) -> np.ndarray:
+def noise(
+    settings: ImnnSettings, simulation_set: SimulationSet, start: int, stop: int
+) -> np.ndarray:
     """Base draws ``(stop - start, n_data)`` of simulations ``start..stop-1``, one generator per seed."""
     simulator = settings.simulator
-    return np.stack([
-        simulator.noise(seeding_generator(simulation_set.seed(settings.simseed, index)))
-        for index in range(start, stop)
-    ])
+    return np.stack(
+        [
+            simulator.noise(seeding_generator(simulation_set.seed(settings.simseed, index)))
+            for index in range(start, stop)
+        ]
+    )
 
 
 def seeding_generator(seed: int) -> np.random.Generator:
@@ -83,7 +95,9 @@ class Block:
     derivative: np.ndarray | None
 
 
-def blocks(settings: ImnnSettings, simulation_set: SimulationSet, block: int = BLOCK) -> Iterator[Block]:
+def blocks(
+    settings: ImnnSettings, simulation_set: SimulationSet, block: int = BLOCK
+) -> Iterator[Block]:
     """The set's simulations in index order, ``block`` at a time (values independent of ``block``)."""
     simulator, theta = settings.simulator, settings.theta_fid
     for start in range(0, simulation_set.n_s, block):
@@ -96,7 +110,12 @@ def blocks(settings: ImnnSettings, simulation_set: SimulationSet, block: int = B
             if settings.numerical:
                 points = settings.derivative_thetas()  # (2, p, p)
                 derivative = np.stack(
-                    [np.stack([simulator.simulate(with_derivative, point) for point in side], axis=1) for side in points],
+                    [
+                        np.stack(
+                            [simulator.simulate(with_derivative, point) for point in side], axis=1
+                        )
+                        for side in points
+                    ],
                     axis=1,
                 ).astype(np.float32)
             else:
@@ -107,10 +126,16 @@ def blocks(settings: ImnnSettings, simulation_set: SimulationSet, block: int = B
 def held_out(settings: ImnnSettings) -> tuple[np.ndarray, np.ndarray]:
     """``theta`` ``(points, p)`` and data ``(points, simulations, n_data)`` of the held-out draws."""
     count = settings.held_out_simulations
-    draws = noise(settings, SimulationSet("held_out", FIT_FOLD, count * len(settings.held_out_theta), 0), 0,
-                  count * len(settings.held_out_theta))
-    data = np.stack([
-        settings.simulator.simulate(draws[j * count:(j + 1) * count], theta)
-        for j, theta in enumerate(settings.held_out_theta)
-    ]).astype(np.float32)
+    draws = noise(
+        settings,
+        SimulationSet("held_out", FIT_FOLD, count * len(settings.held_out_theta), 0),
+        0,
+        count * len(settings.held_out_theta),
+    )
+    data = np.stack(
+        [
+            settings.simulator.simulate(draws[j * count : (j + 1) * count], theta)
+            for j, theta in enumerate(settings.held_out_theta)
+        ]
+    ).astype(np.float32)
     return settings.held_out_theta.copy(), data

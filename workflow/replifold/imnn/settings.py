@@ -32,7 +32,9 @@ def regularisation_rate(coupling: float, closeness: float) -> float:
     """
     level = closeness * (coupling - 1.0) + closeness**2 / (1.0 + closeness)
     if not 0.0 < level < 1.0:
-        raise ValueError(f"epsilon (lambda - 1) + epsilon^2 / (1 + epsilon) = {level:.6g} is not in (0, 1)")
+        raise ValueError(
+            f"epsilon (lambda - 1) + epsilon^2 / (1 + epsilon) = {level:.6g} is not in (0, 1)"
+        )
     return -math.log(level) / closeness
 
 
@@ -157,7 +159,9 @@ class ImnnSettings:
             patience=int(section["patience"]),
             min_epochs=int(section["min_epochs"]),
             held_out_simulations=int(held_out["simulations"]),
-            held_out_theta=np.asarray(held_out.get("theta", [theta_fid.tolist()]), dtype=np.float64),
+            held_out_theta=np.asarray(
+                held_out.get("theta", [theta_fid.tolist()]), dtype=np.float64
+            ),
             kfold=FoldSettings(
                 folds=int(kfold["folds"]),
                 replica_statistic=str(kfold["replica_statistic"]),

@@ -118,7 +118,9 @@ class StudentT(Simulator):
 
     def fisher(self, theta: np.ndarray) -> np.ndarray:
         nu, scale = self.dof, theta[1]
-        per_point = np.diag([(nu + 1.0) / ((nu + 3.0) * scale**2), 2.0 * nu / ((nu + 3.0) * scale**2)])
+        per_point = np.diag(
+            [(nu + 1.0) / ((nu + 3.0) * scale**2), 2.0 * nu / ((nu + 3.0) * scale**2)]
+        )
         return self.n_data * per_point
 
     def theta_problem(self, theta: np.ndarray) -> str | None:
@@ -136,14 +138,20 @@ def make_simulator(spec: Mapping[str, Any]) -> Simulator:
     settings = dict(spec)
     name = settings.pop("name", None)
     if name not in SIMULATORS:
-        raise RuncardError.unknown(("imnn", "simulator", "name"), "unknown simulator", name, SIMULATORS)
+        raise RuncardError.unknown(
+            ("imnn", "simulator", "name"), "unknown simulator", name, SIMULATORS
+        )
     try:
         return SIMULATORS[name](**settings)
     except TypeError as error:
-        raise RuncardError(("imnn", "simulator"), f"bad settings for simulator {name!r}: {error}") from None
+        raise RuncardError(
+            ("imnn", "simulator"), f"bad settings for simulator {name!r}: {error}"
+        ) from None
 
 
-def check_theta(simulator: Simulator, theta: Sequence[float], path: Sequence[str | int]) -> np.ndarray:
+def check_theta(
+    simulator: Simulator, theta: Sequence[float], path: Sequence[str | int]
+) -> np.ndarray:
     """``theta`` as an array, or a ``RuncardError`` at ``path`` when it has the wrong length or value."""
     values = np.asarray(theta, dtype=np.float64)
     if values.shape != (simulator.n_params,):

@@ -64,23 +64,31 @@ def write_setup(runcard: Mapping[str, Any], data_dir: Path) -> str:
     simulator = settings.simulator
     fisher = simulator.fisher(settings.theta_fid)
     sets = all_sets(settings, hyperopt_folds(runcard))
-    write_json(data_dir / META_NAME, {
-        "problem": "imnn",
-        "simulator": simulator.describe(),
-        "parameters": list(simulator.parameters),
-        "theta_fid": settings.theta_fid,
-        "input_size": simulator.input_size,
-        "fisher_analytic": None if fisher is None else fisher,
-        "det_fisher_analytic": None if fisher is None else float(np.linalg.det(fisher)),
-        "derivatives": settings.derivatives,
-        "dtheta": settings.dtheta,
-        "simseed": settings.simseed,
-        "sets": {s.name: {"n_s": s.n_s, "n_d": s.n_d} for s in sets},
-        "held_out": {"theta": settings.held_out_theta, "simulations": settings.held_out_simulations},
-    })
+    write_json(
+        data_dir / META_NAME,
+        {
+            "problem": "imnn",
+            "simulator": simulator.describe(),
+            "parameters": list(simulator.parameters),
+            "theta_fid": settings.theta_fid,
+            "input_size": simulator.input_size,
+            "fisher_analytic": None if fisher is None else fisher,
+            "det_fisher_analytic": None if fisher is None else float(np.linalg.det(fisher)),
+            "derivatives": settings.derivatives,
+            "dtheta": settings.dtheta,
+            "simseed": settings.simseed,
+            "sets": {s.name: {"n_s": s.n_s, "n_d": s.n_d} for s in sets},
+            "held_out": {
+                "theta": settings.held_out_theta,
+                "simulations": settings.held_out_simulations,
+            },
+        },
+    )
     detf = "unknown" if fisher is None else f"{np.linalg.det(fisher):.6g}"
-    return (f"imnn: simulator {simulator.name} ({', '.join(simulator.parameters)} at {settings.theta_fid.tolist()}), "
-            f"analytic det F {detf}; {len(sets)} simulation sets of n_s = {settings.n_s}, n_d = {settings.n_d}")
+    return (
+        f"imnn: simulator {simulator.name} ({', '.join(simulator.parameters)} at {settings.theta_fid.tolist()}), "
+        f"analytic det F {detf}; {len(sets)} simulation sets of n_s = {settings.n_s}, n_d = {settings.n_d}"
+    )
 
 
 def simulate(fit_dir: Path) -> dict[str, Any]:
@@ -92,7 +100,8 @@ def simulate(fit_dir: Path) -> dict[str, Any]:
     runcard = load_fit_runcard(layout.root)
     if not is_imnn(runcard):
         raise UserError(
-            f"{layout.runcard}: 'replifold simulate' is for 'problem: imnn' runcards; this one fits {runcard['problem']}"
+            f"{layout.runcard}: 'replifold simulate' is for 'problem: imnn' runcards; "
+            f"this one fits {runcard['problem']}"
         )
     settings = ImnnSettings.from_runcard(runcard)
     with atomic_directory(layout.simulations_dir) as tmp:
@@ -103,28 +112,47 @@ def simulations_of(data_dir: Path) -> Path:
     """The simulations beside a fit's ``data/``; a clear error when they were not written."""
     root = FitLayout(Path(data_dir).parent).simulations_dir
     if not (root / records.INDEX_NAME).is_file():
-        raise UserError(f"no simulations in {root}; run 'replifold simulate {Path(data_dir).parent}' first")
+        raise UserError(
+            f"no simulations in {root}; run 'replifold simulate {Path(data_dir).parent}' first"
+        )
     return root
 
 
 # --- the final fit ----------------------------------------------------------------------------
 
 
-def fit(runcard: Mapping[str, Any], data_dir: Path, replicas: list[int], params: Path | None, outdir: Path) -> list[int]:
+def fit(
+    runcard: Mapping[str, Any],
+    data_dir: Path,
+    replicas: list[int],
+    params: Path | None,
+    outdir: Path,
+) -> list[int]:
     """Train one batch of the final fit into ``outdir``; the replicas that diverged."""
     from replifold.imnn.outputs import save_batch
     from replifold.imnn.replicas import train_imnn_replicas
     from replifold.imnn.scan import trial_runcard
 
     if params is not None and not params.is_file():
-        raise UserError(f"--params {params}: no such file (run 'replifold collect' to write best.json)")
+        raise UserError(
+            f"--params {params}: no such file (run 'replifold collect' to write best.json)"
+        )
     runcard = trial_runcard(runcard, read_json(params)["params"] if params is not None else None)
     settings = ImnnSettings.from_runcard(runcard)
     simulations = simulations_of(data_dir)
-    _initial_state(runcard, seeding.job_seed(int(runcard["nnseed"]), batch_first_replica=replicas[0]))
+    _initial_state(
+        runcard, seeding.job_seed(int(runcard["nnseed"]), batch_first_replica=replicas[0])
+    )
     training, validation = fit_sets(settings)
-    trained = train_imnn_replicas(settings, int(runcard["nnseed"]), replicas, simulations, training, validation,
-                                  label=f"fit {replicas[0]}-{replicas[-1]}")
+    trained = train_imnn_replicas(
+        settings,
+        int(runcard["nnseed"]),
+        replicas,
+        simulations,
+        training,
+        validation,
+        label=f"fit {replicas[0]}-{replicas[-1]}",
+    )
     save_batch(trained, batch_dir(outdir), replicas)
     return [r.replica for r in trained.result.replicas if r.failed]
 
@@ -147,8 +175,10 @@ def suggest(fit_dir: Path, round_: int) -> str:
     engine = FilesEngine(ctx)
     proposals, history = engine.propose_round(round_)
     engine.submit(proposals, history)
-    return (f"round {round_}: {proposals[0].algorithm} suggestions for trials {proposals[0].trial}-{proposals[-1].trial} "
-            f"from {len(history)} finished trials -> {ctx.layout.round_file(round_)}")
+    return (
+        f"round {round_}: {proposals[0].algorithm} suggestions for trials {proposals[0].trial}-{proposals[-1].trial} "
+        f"from {len(history)} finished trials -> {ctx.layout.round_file(round_)}"
+    )
 
 
 def train_fold(fit_dir: Path, trial: int, fold: int) -> str:
@@ -170,8 +200,16 @@ def train_fold(fit_dir: Path, trial: int, fold: int) -> str:
     _initial_state(runcard, seeding.job_seed(int(runcard["nnseed"]), trial=trial, fold=fold))
     training, validation, test = fold_sets(settings, fold)
     replicas = list(range(1, ctx.scan.replicas + 1))
-    trained = train_imnn_replicas(settings, int(runcard["nnseed"]), replicas, simulations, training, validation,
-                                  test_set=test, label=f"trial {trial} fold {fold}")
+    trained = train_imnn_replicas(
+        settings,
+        int(runcard["nnseed"]),
+        replicas,
+        simulations,
+        training,
+        validation,
+        test_set=test,
+        label=f"trial {trial} fold {fold}",
+    )
     lndet = trained.test_lndetF
     per_replica = [
         {
@@ -186,8 +224,11 @@ def train_fold(fit_dir: Path, trial: int, fold: int) -> str:
         for k, r in enumerate(trained.result.replicas)
     ]
     out = ctx.layout.fold(trial, fold)
-    record = {**fold_record(trial, fold, per_replica, ctx.kfold), "sets": [training.name, validation.name, test.name],
-              "simulations_sha256": trained.result.simulations_sha256}
+    record = {
+        **fold_record(trial, fold, per_replica, ctx.kfold),
+        "sets": [training.name, validation.name, test.name],
+        "simulations_sha256": trained.result.simulations_sha256,
+    }
     save_batch(trained, out, replicas, result=record)
     outcome = "ok" if record["status"] == "ok" else f"failed: {record['reason']}"
     return f"trial {trial}, fold {fold} (sets {', '.join(record['sets'])}): {outcome} -> {out.path}"
@@ -202,9 +243,15 @@ def reduce(fit_dir: Path, trial: int) -> str:
     ctx.check_trial(trial)
     paths = [ctx.layout.fold(trial, k).result for k in range(ctx.kfold.folds)]
     require_files(paths, f"replifold train-fold {ctx.layout.root} --trial {trial} --fold K")
-    record = trial_record(trial, [read_json(p) for p in paths], ctx.kfold, FilesEngine(ctx).params(trial))
+    record = trial_record(
+        trial, [read_json(p) for p in paths], ctx.kfold, FilesEngine(ctx).params(trial)
+    )
     write_json(ctx.layout.hyperloss(trial), record)
-    outcome = f"loss {record['loss']:.6g}" if record["loss"] is not None else f"failed: {record['reason']}"
+    outcome = (
+        f"loss {record['loss']:.6g}"
+        if record["loss"] is not None
+        else f"failed: {record['reason']}"
+    )
     return f"trial {trial}: {outcome} -> {ctx.layout.hyperloss(trial)}"
 
 
@@ -218,8 +265,10 @@ def collect(fit_dir: Path) -> str:
     outcomes = engine.history(ctx.scan.n_trials)
     best = engine.write_store()
     failed = sum(o.status != STATUS_OK for o in outcomes)
-    return (f"{len(outcomes)} trials ({failed} failed); best: trial {best.trial} with loss {best.loss:.6g} "
-            f"-> {ctx.layout.best_json}")
+    return (
+        f"{len(outcomes)} trials ({failed} failed); best: trial {best.trial} with loss {best.loss:.6g} "
+        f"-> {ctx.layout.best_json}"
+    )
 
 
 # --- postfit ----------------------------------------------------------------------------------
@@ -236,4 +285,6 @@ def postfit(fit_dir: Path, runcard: Mapping[str, Any]) -> str:
         raise UserError(f"postfit vetoed every replica (reasons in {layout.veto_json})")
     write_json(layout.selected_json, selection_json(selection))
     counts = ", ".join(f"{n} {c}" for c, n in selection.counts().items() if n)
-    return f"postfit: {len(selection.selected)}/{len(fits)} replicas selected" + (f"; vetoes: {counts}" if counts else "")
+    return f"postfit: {len(selection.selected)}/{len(fits)} replicas selected" + (
+        f"; vetoes: {counts}" if counts else ""
+    )

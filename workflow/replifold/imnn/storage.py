@@ -36,7 +36,7 @@ class StreamWriter(ABC):
     @abstractmethod
     def write(self, block: np.ndarray) -> None: ...
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (a writer with nothing to finish keeps this no-op)
         """Finish the stream's last file."""
 
     def summary(self, count: int) -> dict[str, Any]:
@@ -54,7 +54,7 @@ class ArrayWriter(StreamWriter):
         self.files = 1
 
     def write(self, block: np.ndarray) -> None:
-        self.array[self.filled:self.filled + len(block)] = block
+        self.array[self.filled : self.filled + len(block)] = block
         self.filled += len(block)
 
     def close(self) -> None:
@@ -115,10 +115,20 @@ class RecordWriter(StreamWriter):
         for simulation in flat:
             if self.writer is None:
                 self._open()
-            example = tf.train.Example(features=tf.train.Features(feature={
-                records.DATA_KEY: tf.train.Feature(bytes_list=tf.train.BytesList(value=[simulation.astype("<f4").tobytes()])),
-                records.INDEX_KEY: tf.train.Feature(int64_list=tf.train.Int64List(value=[self.count // self.per_seed])),
-            }))
+            example = tf.train.Example(
+                features=tf.train.Features(
+                    feature={
+                        records.DATA_KEY: tf.train.Feature(
+                            bytes_list=tf.train.BytesList(
+                                value=[simulation.astype("<f4").tobytes()]
+                            )
+                        ),
+                        records.INDEX_KEY: tf.train.Feature(
+                            int64_list=tf.train.Int64List(value=[self.count // self.per_seed])
+                        ),
+                    }
+                )
+            )
             serialised = example.SerializeToString(deterministic=True)
             self.writer.write(serialised)
             self.size += len(serialised) + 16  # TFRecord framing: length, its CRC, the data's CRC
@@ -137,7 +147,11 @@ def _derivative_shape(settings: ImnnSettings) -> tuple[int, ...]:
 
 def _writer(settings: ImnnSettings, set_dir: Path, stream: str, count: int) -> StreamWriter:
     source = settings.input.source
-    shape = (settings.simulator.input_size,) if stream == records.FIDUCIAL else _derivative_shape(settings)
+    shape = (
+        (settings.simulator.input_size,)
+        if stream == records.FIDUCIAL
+        else _derivative_shape(settings)
+    )
     if source == "memory":
         return ArrayWriter(records.array_path(set_dir, stream), (count, *shape))
     if source == "files":
@@ -166,21 +180,30 @@ def write_set(settings: ImnnSettings, simulation_set: SimulationSet, root: Path)
     }
 
 
-def write_simulations(settings: ImnnSettings, sets: list[SimulationSet], root: Path) -> dict[str, Any]:
+def write_simulations(
+    settings: ImnnSettings, sets: list[SimulationSet], root: Path
+) -> dict[str, Any]:
     """Every set, the held-out draws and ``index.json`` into the (new, empty) folder ``root``; the index."""
     theta, data = held_out(settings)
     write_npz(root / records.HELD_OUT_NAME, {"theta": theta, "data": data})
-    index = jsonable({
-        "format": settings.input.source,
-        "record_size_mb": settings.input.record_size_mb if settings.input.source == "tfrecords" else None,
-        "simulator": settings.simulator.describe(),
-        "theta_fid": settings.theta_fid,
-        "derivatives": settings.derivatives,
-        "dtheta": settings.dtheta,
-        "dtype": "float32",
-        "sets": {s.name: write_set(settings, s, root) for s in sets},
-        "held_out": {"points": len(theta), "simulations": settings.held_out_simulations,
-                     "sha256": sha256_bytes((root / records.HELD_OUT_NAME).read_bytes())},
-    })
+    index = jsonable(
+        {
+            "format": settings.input.source,
+            "record_size_mb": settings.input.record_size_mb
+            if settings.input.source == "tfrecords"
+            else None,
+            "simulator": settings.simulator.describe(),
+            "theta_fid": settings.theta_fid,
+            "derivatives": settings.derivatives,
+            "dtheta": settings.dtheta,
+            "dtype": "float32",
+            "sets": {s.name: write_set(settings, s, root) for s in sets},
+            "held_out": {
+                "points": len(theta),
+                "simulations": settings.held_out_simulations,
+                "sha256": sha256_bytes((root / records.HELD_OUT_NAME).read_bytes()),
+            },
+        }
+    )
     write_json(root / records.INDEX_NAME, index)
     return index

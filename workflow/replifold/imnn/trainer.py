@@ -26,8 +26,14 @@ from replifold.training.optimizers import clip_per_replica, make_optimizer
 
 STOP_REASONS = ("patience", "max_epochs", "nan")
 # Per epoch and replica: what the history records (ln det F and Lambda2 of both sets, r and loss of training).
-HISTORY_KEYS = ("lndetF_training", "lndetF_validation", "Lambda2_training", "Lambda2_validation", "r_training",
-                "loss_training")
+HISTORY_KEYS = (
+    "lndetF_training",
+    "lndetF_validation",
+    "Lambda2_training",
+    "Lambda2_validation",
+    "r_training",
+    "loss_training",
+)
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,9 @@ class ImnnTrainer:
         optimizer = settings.optimizer
         self.optimizer = make_optimizer(optimizer.name, optimizer.learning_rate)
         self.optimizer.build(self.variables)
-        self.best_weights = [tf.Variable(tf.convert_to_tensor(v), trainable=False) for v in self.variables]
+        self.best_weights = [
+            tf.Variable(tf.convert_to_tensor(v), trainable=False) for v in self.variables
+        ]
         self._apply = tf.function(self._apply_fn, jit_compile=jit_compile, autograph=False)
         self._remember = tf.function(self._remember_fn, jit_compile=jit_compile, autograph=False)
 
@@ -70,8 +78,12 @@ class ImnnTrainer:
         for best, variable in zip(self.best_weights, self.variables):
             best.assign(tf.where(_mask(improved, best.shape.rank), variable, best))
 
-    def train(self, training: SetStreams, validation: SetStreams,
-              progress: Callable[[int, np.ndarray, np.ndarray], None] | None = None) -> TrainingOutcome:
+    def train(
+        self,
+        training: SetStreams,
+        validation: SetStreams,
+        progress: Callable[[int, np.ndarray, np.ndarray], None] | None = None,
+    ) -> TrainingOutcome:
         settings, R = self.settings, self.replicas
         active = np.ones(R, dtype=bool)
         stop = np.array([""] * R, dtype=object)
@@ -87,9 +99,12 @@ class ImnnTrainer:
             statistics, cotangents = self.aggregator.loss_and_cotangents(training)
             checked = self.aggregator.statistics(validation)
             values = {
-                "lndetF_training": statistics["lndetF"], "lndetF_validation": checked["lndetF"],
-                "Lambda2_training": statistics["Lambda2"], "Lambda2_validation": checked["Lambda2"],
-                "r_training": statistics["r"], "loss_training": statistics["loss"],
+                "lndetF_training": statistics["lndetF"],
+                "lndetF_validation": checked["lndetF"],
+                "Lambda2_training": statistics["Lambda2"],
+                "Lambda2_validation": checked["Lambda2"],
+                "r_training": statistics["r"],
+                "loss_training": statistics["loss"],
             }
             for key in HISTORY_KEYS:
                 history[key].append(np.asarray(values[key], dtype=np.float64))
@@ -103,8 +118,15 @@ class ImnnTrainer:
             counting = active & ~improved & (epoch >= settings.min_epochs)
             since_best = np.where(improved, 0, since_best + counting)
             last_epoch = np.where(active, epoch, last_epoch)
-            reason = np.where(~finite, "nan", np.where(since_best >= settings.patience, "patience",
-                                                       np.where(epoch + 1 >= settings.epochs, "max_epochs", "")))
+            reason = np.where(
+                ~finite,
+                "nan",
+                np.where(
+                    since_best >= settings.patience,
+                    "patience",
+                    np.where(epoch + 1 >= settings.epochs, "max_epochs", ""),
+                ),
+            )
             stopping = active & (reason != "")
             stop = np.where(stopping, reason, stop)
             active &= ~stopping

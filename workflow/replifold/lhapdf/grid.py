@@ -52,12 +52,16 @@ class LhapdfSet:
         for index, block in enumerate(self.blocks):
             expected = (self.members, self.x.size, block.q.size, len(self.pids))
             if block.xf.shape != expected:
-                raise ValueError(f"block {index}: x f has shape {block.xf.shape}, expected {expected}")
+                raise ValueError(
+                    f"block {index}: x f has shape {block.xf.shape}, expected {expected}"
+                )
             if np.any(np.diff(block.q) <= 0):
                 raise ValueError(f"block {index}: Q knots must be strictly ascending")
         for lower, upper in zip(self.blocks, self.blocks[1:]):
             if upper.q[0] < lower.q[-1]:
-                raise ValueError("blocks overlap: a block must start where the previous one ends (or above)")
+                raise ValueError(
+                    "blocks overlap: a block must start where the previous one ends (or above)"
+                )
 
 
 def replica_set(
@@ -81,6 +85,17 @@ def replica_set(
         xf = np.asarray(xf, dtype=np.float64)
         if xf.shape[0] != len(replicas):
             raise ValueError(f"{xf.shape[0]} replica grids for {len(replicas)} replicas")
-        blocks.append(Block(np.asarray(q, dtype=np.float64), np.concatenate([xf.mean(axis=0, keepdims=True), xf])))
-    return LhapdfSet(name, np.asarray(x, dtype=np.float64), tuple(int(p) for p in pids), tuple(blocks),
-                     tuple(int(r) for r in replicas), dict(info))
+        blocks.append(
+            Block(
+                np.asarray(q, dtype=np.float64),
+                np.concatenate([xf.mean(axis=0, keepdims=True), xf]),
+            )
+        )
+    return LhapdfSet(
+        name,
+        np.asarray(x, dtype=np.float64),
+        tuple(int(p) for p in pids),
+        tuple(blocks),
+        tuple(int(r) for r in replicas),
+        dict(info),
+    )

@@ -22,8 +22,10 @@ def default_data_path() -> Path:
     value = os.environ.get(DATA_PATH_ENV, "")
     first = next((part for part in value.split(os.pathsep) if part), None)
     if first is None:
-        raise UserError(f"{DATA_PATH_ENV} is not set: pass --path DIR (an LHAPDF data folder, e.g. the output of "
-                        "'lhapdf-config --datadir'), or set it")
+        raise UserError(
+            f"{DATA_PATH_ENV} is not set: pass --path DIR (an LHAPDF data folder, e.g. the output of "
+            "'lhapdf-config --datadir'), or set it"
+        )
     return Path(first)
 
 
@@ -36,17 +38,23 @@ def set_files(set_dir: Path) -> list[Path]:
     members = [set_dir / f"{name}_{m:04d}.dat" for m in range(int(info["NumMembers"]))]
     missing = [p.name for p in members if not p.is_file()]
     if missing:
-        raise UserError(f"{set_dir} is not a complete LHAPDF set: NumMembers is {info['NumMembers']} but "
-                        f"{', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''} missing")
+        raise UserError(
+            f"{set_dir} is not a complete LHAPDF set: NumMembers is {info['NumMembers']} but "
+            f"{', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''} missing"
+        )
     return [set_dir / f"{name}.info", *members]
 
 
-def install_set(set_dir: str | os.PathLike, data_path: str | os.PathLike, force: bool = False) -> Path:
+def install_set(
+    set_dir: str | os.PathLike, data_path: str | os.PathLike, force: bool = False
+) -> Path:
     """Copy the set folder ``set_dir`` into ``data_path``; an installed set of the same name is
     replaced only with ``force``."""
     set_dir = Path(set_dir)
     if not set_dir.is_dir():
-        raise UserError(f"{set_dir} is not a folder; give the set's folder, e.g. results/<fit>/lhapdf/<fit>")
+        raise UserError(
+            f"{set_dir} is not a folder; give the set's folder, e.g. results/<fit>/lhapdf/<fit>"
+        )
     files = set_files(set_dir)
     data_path = Path(data_path)
     data_path.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,12 @@ def _below(knots: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 def _hermite(t: np.ndarray, low, d_low, high, d_high):
     t2, t3 = t * t, t * t * t
-    return (2 * t3 - 3 * t2 + 1) * low + (t3 - 2 * t2 + t) * d_low + (-2 * t3 + 3 * t2) * high + (t3 - t2) * d_high
+    return (
+        (2 * t3 - 3 * t2 + 1) * low
+        + (t3 - 2 * t2 + t) * d_low
+        + (-2 * t3 + 3 * t2) * high
+        + (t3 - t2) * d_high
+    )
 
 
 def _log_x_derivative(xf: np.ndarray, log_x: np.ndarray) -> np.ndarray:
@@ -36,7 +41,9 @@ def _log_x_derivative(xf: np.ndarray, log_x: np.ndarray) -> np.ndarray:
     return derivative
 
 
-def _block_values(xf: np.ndarray, x_knots: np.ndarray, q_knots: np.ndarray, x: np.ndarray, q: np.ndarray) -> np.ndarray:
+def _block_values(
+    xf: np.ndarray, x_knots: np.ndarray, q_knots: np.ndarray, x: np.ndarray, q: np.ndarray
+) -> np.ndarray:
     """(members, npoints, npids) in one block."""
     log_x, log_q2 = np.log(x_knots), np.log(q_knots**2)
     dxf = _log_x_derivative(xf, log_x)
@@ -47,8 +54,10 @@ def _block_values(xf: np.ndarray, x_knots: np.ndarray, q_knots: np.ndarray, x: n
     def cubic_in_x(iq: np.ndarray) -> np.ndarray:
         return _hermite(
             tx,
-            xf[:, ix, iq], dxf[:, ix, iq] * width_x[:, None],
-            xf[:, ix + 1, iq], dxf[:, ix + 1, iq] * width_x[:, None],
+            xf[:, ix, iq],
+            dxf[:, ix, iq] * width_x[:, None],
+            xf[:, ix + 1, iq],
+            dxf[:, ix + 1, iq] * width_x[:, None],
         )
 
     nq = q_knots.size
@@ -71,7 +80,9 @@ def _block_values(xf: np.ndarray, x_knots: np.ndarray, q_knots: np.ndarray, x: n
 
 def interpolate(lhapdf_set: LhapdfSet, x: np.ndarray, q: np.ndarray) -> np.ndarray:
     """x f of every member at the points (x[i], q[i]): shape (members, npoints, npids)."""
-    x, q = np.broadcast_arrays(np.asarray(x, dtype=np.float64).ravel(), np.asarray(q, dtype=np.float64).ravel())
+    x, q = np.broadcast_arrays(
+        np.asarray(x, dtype=np.float64).ravel(), np.asarray(q, dtype=np.float64).ravel()
+    )
     knots = lhapdf_set.x
     if np.any((x < knots[0]) | (x > knots[-1])):
         raise UserError(f"{lhapdf_set.name}: x outside the grid's [{knots[0]:g}, {knots[-1]:g}]")

@@ -32,7 +32,9 @@ def read_info(path: str | os.PathLike) -> dict:
     return parse_info(path.read_text(encoding="utf-8"), str(path))
 
 
-def parse_member(text: str, source: str = "<member>") -> tuple[dict, np.ndarray, tuple[int, ...], list[tuple[np.ndarray, np.ndarray]]]:
+def parse_member(
+    text: str, source: str = "<member>"
+) -> tuple[dict, np.ndarray, tuple[int, ...], list[tuple[np.ndarray, np.ndarray]]]:
     """(header, x knots, flavours, [(Q knots, x f (nx, nq, npids)) per block]) of a ``.dat`` text."""
     sections = text.split("\n---")
     header = yaml.safe_load(sections[0]) or {}
@@ -50,10 +52,14 @@ def parse_member(text: str, source: str = "<member>") -> tuple[dict, np.ndarray,
         if x is None:
             x, pids = block_x, block_pids
         elif not np.array_equal(block_x, x) or block_pids != pids:
-            raise UserError(f"{source}: blocks with different x knots or flavours are not supported")
+            raise UserError(
+                f"{source}: blocks with different x knots or flavours are not supported"
+            )
         values = np.array(" ".join(lines[3:]).split(), dtype=np.float64)
         if values.size != x.size * q.size * len(pids):
-            raise UserError(f"{source}: a block has {values.size} values for {x.size} x, {q.size} Q and {len(pids)} flavours")
+            raise UserError(
+                f"{source}: a block has {values.size} values for {x.size} x, {q.size} Q and {len(pids)} flavours"
+            )
         blocks.append((q, values.reshape(x.size, q.size, len(pids))))
     if not blocks:
         raise UserError(f"{source}: no grid blocks")
@@ -69,12 +75,21 @@ def set_from_texts(name: str, info: dict, member_texts: Sequence[tuple[str, str]
     members = [parse_member(text, source) for source, text in member_texts]
     _, x, pids, first_blocks = members[0]
     for source, member in zip((s for s, _ in member_texts), members):
-        if not np.array_equal(member[1], x) or member[2] != pids or len(member[3]) != len(first_blocks) or any(
-            not np.array_equal(q, q0) for (q, _), (q0, _) in zip(member[3], first_blocks)
+        if (
+            not np.array_equal(member[1], x)
+            or member[2] != pids
+            or len(member[3]) != len(first_blocks)
+            or any(not np.array_equal(q, q0) for (q, _), (q0, _) in zip(member[3], first_blocks))
         ):
-            raise UserError(f"{source}: its grid differs from member 0's; members of a set share their knots")
-    blocks = tuple(Block(q, np.stack([m[3][b][1] for m in members])) for b, (q, _) in enumerate(first_blocks))
-    from_replica = tuple(int(m[0].get("FromMCReplica", k)) for k, m in enumerate(members[1:], start=1))
+            raise UserError(
+                f"{source}: its grid differs from member 0's; members of a set share their knots"
+            )
+    blocks = tuple(
+        Block(q, np.stack([m[3][b][1] for m in members])) for b, (q, _) in enumerate(first_blocks)
+    )
+    from_replica = tuple(
+        int(m[0].get("FromMCReplica", k)) for k, m in enumerate(members[1:], start=1)
+    )
     return LhapdfSet(name, x, pids, blocks, from_replica, info)
 
 
@@ -87,6 +102,8 @@ def read_set(directory: str | os.PathLike) -> LhapdfSet:
     for member in range(int(info["NumMembers"])):
         path = directory / member_name(name, member)
         if not path.is_file():
-            raise UserError(f"{directory}: NumMembers is {info['NumMembers']} but {path.name} is missing")
+            raise UserError(
+                f"{directory}: NumMembers is {info['NumMembers']} but {path.name} is missing"
+            )
         texts.append((str(path), path.read_text(encoding="utf-8")))
     return set_from_texts(name, info, texts)

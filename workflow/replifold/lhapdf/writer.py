@@ -51,7 +51,11 @@ def _scalar(value: Any) -> str:
         return _float(value)
     if isinstance(value, str):
         # yaml decides whether the string needs quotes ('' stays a string, 1e-3 does not become a number)
-        return yaml.safe_dump(value, default_style=None, width=10**9).removesuffix("\n...\n").rstrip("\n")
+        return (
+            yaml.safe_dump(value, default_style=None, width=10**9)
+            .removesuffix("\n...\n")
+            .rstrip("\n")
+        )
     raise TypeError(f"unsupported LHAPDF metadata value {value!r}")
 
 
@@ -59,7 +63,11 @@ def info_text(info: Mapping[str, Any]) -> str:
     """The ``.info`` file: one ``Key: value`` line per entry, lists in YAML flow style."""
     lines = []
     for key, value in info.items():
-        text = "[" + ", ".join(_scalar(v) for v in value) + "]" if isinstance(value, list | tuple) else _scalar(value)
+        text = (
+            "[" + ", ".join(_scalar(v) for v in value) + "]"
+            if isinstance(value, list | tuple)
+            else _scalar(value)
+        )
         lines.append(f"{key}: {text}")
     return "\n".join(lines) + "\n"
 

@@ -1,7 +1,13 @@
 """The stacked multi-replica PDF model and the observables it is compared with (Keras 3)."""
 
 from replifold.model.activations import ACTIVATIONS, activation
-from replifold.model.basis import EVOL_BASIS, EVOLUTION_FROM_FLAVOUR, FLAVOUR_FROM_EVOLUTION, to_evolution, to_flavour
+from replifold.model.basis import (
+    EVOL_BASIS,
+    EVOLUTION_FROM_FLAVOUR,
+    FLAVOUR_FROM_EVOLUTION,
+    to_evolution,
+    to_flavour,
+)
 from replifold.model.dense import MultiDense
 from replifold.model.initializers import INITIALIZERS, MultiReplicaInitializer, single_initializer
 from replifold.model.observables import Observables, PositivityObservables

@@ -54,7 +54,9 @@ class MultiDense(keras.layers.Layer):
             initializer=MultiReplicaInitializer(self.initializer, self.replica_seeds),
             name="kernel",
         )
-        self.bias = self.add_weight(shape=(self.replicas, self.units), initializer="zeros", name="bias")
+        self.bias = self.add_weight(
+            shape=(self.replicas, self.units), initializer="zeros", name="bias"
+        )
 
     def call(self, inputs):
         if self.first_layer:

@@ -28,7 +28,9 @@ def single_initializer(name: str, seed: int) -> keras.initializers.Initializer:
     try:
         cls, kwargs = _SETTINGS[name]
     except (KeyError, TypeError):
-        raise RuncardError.unknown(("parameters", "initializer"), "unknown initializer", name, INITIALIZERS) from None
+        raise RuncardError.unknown(
+            ("parameters", "initializer"), "unknown initializer", name, INITIALIZERS
+        ) from None
     return cls(seed=int(seed), **kwargs)
 
 
@@ -43,7 +45,9 @@ class MultiReplicaInitializer(keras.initializers.Initializer):
 
     def __call__(self, shape, dtype=None):
         if shape[0] != len(self.replica_seeds):
-            raise ValueError(f"leading axis {shape[0]} differs from the {len(self.replica_seeds)} replica seeds")
+            raise ValueError(
+                f"leading axis {shape[0]} differs from the {len(self.replica_seeds)} replica seeds"
+            )
         return keras.ops.stack([init(tuple(shape[1:]), dtype=dtype) for init in self._initializers])
 
     def get_config(self) -> dict:

@@ -64,9 +64,17 @@ class _SparseBilinear:
 
     def __call__(self, xf):
         replicas = keras.ops.shape(xf)[0]
-        a = keras.ops.reshape(in_replica_blocks(lambda r: keras.ops.einsum("cf,rfx->rcx", self.left, r), xf, PAIR), (replicas, -1))
-        b = keras.ops.reshape(in_replica_blocks(lambda r: keras.ops.einsum("cf,rfx->rcx", self.right, r), xf, PAIR), (replicas, -1))
-        products = keras.ops.take(a, self.left_index, axis=1) * keras.ops.take(b, self.right_index, axis=1)
+        a = keras.ops.reshape(
+            in_replica_blocks(lambda r: keras.ops.einsum("cf,rfx->rcx", self.left, r), xf, PAIR),
+            (replicas, -1),
+        )
+        b = keras.ops.reshape(
+            in_replica_blocks(lambda r: keras.ops.einsum("cf,rfx->rcx", self.right, r), xf, PAIR),
+            (replicas, -1),
+        )
+        products = keras.ops.take(a, self.left_index, axis=1) * keras.ops.take(
+            b, self.right_index, axis=1
+        )
         return replica_matmul(products, self.scatter)
 
 
@@ -86,7 +94,8 @@ class Observables(keras.layers.Layer):
                 if name not in known:
                     hint = nearest(name, known)
                     raise UserError(
-                        f"unknown dataset {name!r}" + (f" (did you mean {hint!r}?)" if hint else "")
+                        f"unknown dataset {name!r}"
+                        + (f" (did you mean {hint!r}?)" if hint else "")
                         + f"; available: {', '.join(known)}"
                     )
         wanted = set(known if datasets is None else datasets)
@@ -99,7 +108,9 @@ class Observables(keras.layers.Layer):
         self._linear = _linear_matrix([d.fk for d in linear], dtype) if linear else None
         self._bilinear = _SparseBilinear(bilinear, dtype) if bilinear else None
         # Computed as [linear..., bilinear...]; ``_order`` puts them back in dataset order.
-        computed = np.concatenate([np.arange(d.offset, d.offset + d.ndata) for d in linear + bilinear])
+        computed = np.concatenate(
+            [np.arange(d.offset, d.offset + d.ndata) for d in linear + bilinear]
+        )
         order = np.argsort(computed, kind="stable")
         self._order = None if np.array_equal(order, np.arange(order.size)) else order
 
@@ -112,7 +123,9 @@ class Observables(keras.layers.Layer):
         if self._bilinear is not None:
             parts.append(self._bilinear(xf))
         predictions = parts[0] if len(parts) == 1 else keras.ops.concatenate(parts, axis=1)
-        return predictions if self._order is None else keras.ops.take(predictions, self._order, axis=1)
+        return (
+            predictions if self._order is None else keras.ops.take(predictions, self._order, axis=1)
+        )
 
 
 class PositivityObservables(keras.layers.Layer):

@@ -75,10 +75,14 @@ class StackedPDF(ReplicaStack, keras.Model):
                 first_layer=layer == 0,
                 name=f"dense_{layer}",
             )
-            for layer, (units, activation) in enumerate(zip(spec.nodes_per_layer, spec.activation_per_layer))
+            for layer, (units, activation) in enumerate(
+                zip(spec.nodes_per_layer, spec.activation_per_layer)
+            )
         ]
         self.preprocessing = Preprocessing(spec.basis, self._replica_seeds, name="preprocessing")
-        self.sum_rules = SumRules(spec.sum_rules, basis, self.integration_x, self.integration_w, self.compute_dtype)
+        self.sum_rules = SumRules(
+            spec.sum_rules, basis, self.integration_x, self.integration_w, self.compute_dtype
+        )
         # Rotation from the fit basis, in the runcard's order, to FLAVOURS.
         rotation = FLAVOUR_FROM_EVOLUTION[:, [EVOL_BASIS.index(name) for name in basis]]
         self._rotation = keras.ops.convert_to_tensor(rotation, dtype=self.compute_dtype)
@@ -104,7 +108,8 @@ class StackedPDF(ReplicaStack, keras.Model):
             points = np.concatenate([points, self.integration_x])
         features = np.stack([points, np.log(points)])
         return tuple(
-            keras.ops.convert_to_tensor(a, dtype=self.compute_dtype) for a in (features, log_features(points))
+            keras.ops.convert_to_tensor(a, dtype=self.compute_dtype)
+            for a in (features, log_features(points))
         )
 
     def _fit_basis(self, inputs: tuple, n_eval: int):
@@ -120,7 +125,9 @@ class StackedPDF(ReplicaStack, keras.Model):
         return xf[:, :, :n_eval] * normalisation[:, :, None]
 
     def _to_flavour(self, xf):
-        return in_replica_blocks(lambda r: keras.ops.einsum("fb,rbn->rfn", self._rotation, r), xf, PAIR)
+        return in_replica_blocks(
+            lambda r: keras.ops.einsum("fb,rbn->rfn", self._rotation, r), xf, PAIR
+        )
 
     def call(self, inputs=None, training=None):
         """``model()``: x f on the x-grid, ``(R, 8, nx)``; ``inputs`` is ignored."""
@@ -138,7 +145,9 @@ class StackedPDF(ReplicaStack, keras.Model):
     def pdf_at(self, x: np.ndarray) -> np.ndarray:
         """Normalised x f ``(R, 8, len(x))`` at other points, with the training grid's normalisation."""
         x = np.asarray(x, dtype=np.float64).reshape(-1)
-        return keras.ops.convert_to_numpy(self._to_flavour(self._fit_basis(self._inputs(x), x.size)))
+        return keras.ops.convert_to_numpy(
+            self._to_flavour(self._fit_basis(self._inputs(x), x.size))
+        )
 
     def evolution_at(self, x: np.ndarray) -> np.ndarray:
         """As ``pdf_at`` in the evolution basis ``EVOL_BASIS``, before any float cancellation of the rotation."""
@@ -149,7 +158,9 @@ class StackedPDF(ReplicaStack, keras.Model):
 
     def single_replica(self, i: int) -> StackedPDF:
         """A one-replica model carrying replica i's weights and seed."""
-        single = StackedPDF(self.spec, [self._replica_seeds[i]], self.xgrid, self.integration_x, self.integration_w)
+        single = StackedPDF(
+            self.spec, [self._replica_seeds[i]], self.xgrid, self.integration_x, self.integration_w
+        )
         single.set_replica_weights(0, self.replica_weights(i))
         return single
 
@@ -157,7 +168,13 @@ class StackedPDF(ReplicaStack, keras.Model):
         """``n`` stacked copies of a one-replica model (see ``compiled_xf``)."""
         if self.replicas != 1:
             raise ValueError(f"copies of a {self.replicas}-replica model")
-        stacked = StackedPDF(self.spec, [self._replica_seeds[0]] * n, self.xgrid, self.integration_x, self.integration_w)
+        stacked = StackedPDF(
+            self.spec,
+            [self._replica_seeds[0]] * n,
+            self.xgrid,
+            self.integration_x,
+            self.integration_w,
+        )
         for i in range(n):
             stacked.set_replica_weights(i, self.replica_weights(0))
         return stacked

@@ -42,7 +42,9 @@ def log_features(x: np.ndarray) -> np.ndarray:
     return np.stack([np.log(x), np.log1p(-x)])
 
 
-def initial_exponents(basis: Sequence[BasisEntry], replica_seeds: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+def initial_exponents(
+    basis: Sequence[BasisEntry], replica_seeds: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
     """alpha and beta, each ``(R, len(basis))``, as replica seeds and ranges dictate."""
     alpha = np.empty((len(replica_seeds), len(basis)))
     beta = np.empty_like(alpha)

@@ -37,7 +37,9 @@ def in_replica_blocks(fn: Callable, tensor, block: int):
     count = tensor.shape[0]
     if count is None or count <= block:
         return fn(tensor)
-    return keras.ops.concatenate([fn(tensor[i : i + block]) for i in range(0, count, block)], axis=0)
+    return keras.ops.concatenate(
+        [fn(tensor[i : i + block]) for i in range(0, count, block)], axis=0
+    )
 
 
 def replica_matmul(rows, matrix):

@@ -25,7 +25,9 @@ def _range(path: tuple, value: object) -> tuple[float, float]:
     except (TypeError, ValueError):
         raise RuncardError(path, "expected a range [lo, hi] of two numbers", found=value) from None
     if lo > hi:
-        raise RuncardError(path, "range with lo > hi", found=value, allowed="[lo, hi] with lo <= hi")
+        raise RuncardError(
+            path, "range with lo > hi", found=value, allowed="[lo, hi] with lo <= hi"
+        )
     return lo, hi
 
 
@@ -50,11 +52,18 @@ class BasisEntry:
         )
 
     def to_dict(self) -> dict:
-        return {"fl": self.fl, "smallx": list(self.smallx), "largex": list(self.largex), "trainable": self.trainable}
+        return {
+            "fl": self.fl,
+            "smallx": list(self.smallx),
+            "largex": list(self.largex),
+            "trainable": self.trainable,
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> BasisEntry:
-        return cls(data["fl"], tuple(data["smallx"]), tuple(data["largex"]), bool(data["trainable"]))
+        return cls(
+            data["fl"], tuple(data["smallx"]), tuple(data["largex"]), bool(data["trainable"])
+        )
 
 
 @dataclass(frozen=True)
@@ -73,7 +82,11 @@ class ModelSpec:
     def __post_init__(self) -> None:
         params = "parameters"
         if not self.nodes_per_layer or any(int(n) < 1 for n in self.nodes_per_layer):
-            raise RuncardError((params, "nodes_per_layer"), "expected positive layer sizes", found=self.nodes_per_layer)
+            raise RuncardError(
+                (params, "nodes_per_layer"),
+                "expected positive layer sizes",
+                found=self.nodes_per_layer,
+            )
         if len(self.activation_per_layer) != len(self.nodes_per_layer):
             raise RuncardError(
                 (params, "activation_per_layer"),

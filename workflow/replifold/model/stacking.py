@@ -34,7 +34,9 @@ class ReplicaStack:
     def set_replica_weights(self, i: int, weights: Sequence[np.ndarray]) -> None:
         variables = self.replica_variables
         if len(weights) != len(variables):
-            raise ValueError(f"expected {len(variables)} arrays (one per variable), got {len(weights)}")
+            raise ValueError(
+                f"expected {len(variables)} arrays (one per variable), got {len(weights)}"
+            )
         for variable, value in zip(variables, weights):
             if tuple(np.shape(value)) != tuple(variable.shape[1:]):
                 raise ValueError(

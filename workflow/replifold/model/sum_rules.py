@@ -33,13 +33,21 @@ class SumRules:
     """Per-replica normalisation factors ``(R, n_basis)`` of the fit-basis output."""
 
     def __init__(
-        self, mode: str, basis: Sequence[str], integration_x: np.ndarray, integration_w: np.ndarray, dtype: str
+        self,
+        mode: str,
+        basis: Sequence[str],
+        integration_x: np.ndarray,
+        integration_w: np.ndarray,
+        dtype: str,
     ):
         self.momentum, self.valence = MODES[mode]
         self.basis = tuple(basis)
         if self.imposed and np.size(integration_x) == 0:
             raise RuncardError(
-                ("fitting", "sum_rules"), "needs an integration grid and the problem has none", found=mode, allowed="NONE"
+                ("fitting", "sum_rules"),
+                "needs an integration grid and the problem has none",
+                found=mode,
+                allowed="NONE",
             )
         x = np.asarray(integration_x, dtype=np.float64)
         w = np.asarray(integration_w, dtype=np.float64)
@@ -52,7 +60,9 @@ class SumRules:
 
     def integrals(self, xf):
         """``xf (R, n_basis, n_int)`` -> ``(R, n_basis, 2)``: (int x f dx, int f dx)."""
-        return in_replica_blocks(lambda r: keras.ops.einsum("rbk,km->rbm", r, self.weights), xf, PAIR)
+        return in_replica_blocks(
+            lambda r: keras.ops.einsum("rbk,km->rbm", r, self.weights), xf, PAIR
+        )
 
     def __call__(self, xf):
         integrals = self.integrals(xf)

@@ -28,7 +28,11 @@ from replifold.integrability import (
 )
 
 ARCLENGTH_FLAVOURS: tuple[str, ...] = ("sng", "g", "v", "v3", "v8")  # n3fit's compute_arclength
-ARCLENGTH_SEGMENTS: tuple[tuple[float, float], ...] = ((1.0e-6, 1.0e-4), (1.0e-4, 1.0e-2), (1.0e-2, 1.0))
+ARCLENGTH_SEGMENTS: tuple[tuple[float, float], ...] = (
+    (1.0e-6, 1.0e-4),
+    (1.0e-4, 1.0e-2),
+    (1.0e-2, 1.0),
+)
 ARCLENGTH_POINTS = 199
 
 

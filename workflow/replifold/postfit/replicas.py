@@ -15,7 +15,9 @@ from replifold.layout import FitLayout
 @dataclass(frozen=True, eq=False)
 class ReplicaOutput:
     replica: int
-    fit: dict[str, Any]  # fit.json: chi2s, best epoch, stop reason, positivity, seeds, arc lengths, integrability
+    fit: dict[
+        str, Any
+    ]  # fit.json: chi2s, best epoch, stop reason, positivity, seeds, arc lengths, integrability
     xgrid: np.ndarray  # (nx,)
     xf: np.ndarray  # (8, nx) x f(x) in the flavour basis
 

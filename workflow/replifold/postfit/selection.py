@@ -49,7 +49,9 @@ class PostfitSettings:
     @classmethod
     def from_runcard(cls, runcard: Mapping[str, Any]) -> PostfitSettings:
         postfit = runcard["postfit"]
-        optional = {key: postfit.get(key) for key in ("max_training_chi2", "small_x_outlier_nsigma")}
+        optional = {
+            key: postfit.get(key) for key in ("max_training_chi2", "small_x_outlier_nsigma")
+        }
         return cls(
             chi2_nsigma=float(postfit["chi2_nsigma"]),
             arclength_nsigma=float(postfit["arclength_nsigma"]),
@@ -73,7 +75,10 @@ class Selection:
     iterations: int  # passes of the distribution vetoes until the survivors were stable
 
     def counts(self) -> dict[str, int]:
-        return {c: sum(any(v.criterion == c for v in vs) for vs in self.vetoes.values()) for c in CRITERIA}
+        return {
+            c: sum(any(v.criterion == c for v in vs) for vs in self.vetoes.values())
+            for c in CRITERIA
+        }
 
 
 def distribution_veto(values: np.ndarray, prior: np.ndarray, nsigma: float) -> np.ndarray:
@@ -95,19 +100,33 @@ class _Distribution:
     label: str
 
 
-def _distributions(replicas: Sequence[ReplicaOutput], settings: PostfitSettings) -> list[_Distribution]:
+def _distributions(
+    replicas: Sequence[ReplicaOutput], settings: PostfitSettings
+) -> list[_Distribution]:
     found = [
-        _Distribution("chi2", np.array([r.chi2_exp_per_point for r in replicas]), settings.chi2_nsigma, "chi2/point")
+        _Distribution(
+            "chi2",
+            np.array([r.chi2_exp_per_point for r in replicas]),
+            settings.chi2_nsigma,
+            "chi2/point",
+        )
     ]
     arcs = np.array([r.arc_lengths for r in replicas])
     for k, flavour in enumerate(ARCLENGTH_FLAVOURS):
-        found.append(_Distribution("arclength", arcs[:, k], settings.arclength_nsigma, f"arc length of {flavour}"))
+        found.append(
+            _Distribution(
+                "arclength", arcs[:, k], settings.arclength_nsigma, f"arc length of {flavour}"
+            )
+        )
     if settings.small_x_outlier_nsigma is not None:
         magnitudes = small_x_magnitude(stacked_xf(list(replicas)))
         for k, flavour in enumerate(INTEGRABLE):
             found.append(
                 _Distribution(
-                    "small_x_outlier", magnitudes[:, k], settings.small_x_outlier_nsigma, f"|x {flavour}| at the smallest x"
+                    "small_x_outlier",
+                    magnitudes[:, k],
+                    settings.small_x_outlier_nsigma,
+                    f"|x {flavour}| at the smallest x",
                 )
             )
     return found
@@ -117,7 +136,11 @@ def _fixed_vetoes(replica: ReplicaOutput, settings: PostfitSettings) -> list[Vet
     fit = replica.fit
     vetoes = []
     if fit["best_epoch"] < 0:
-        ended = "a non-finite loss" if fit["stop_reason"] == "nan" else f"{fit['stop_reason']} at epoch {fit['last_epoch']}"
+        ended = (
+            "a non-finite loss"
+            if fit["stop_reason"] == "nan"
+            else f"{fit['stop_reason']} at epoch {fit['last_epoch']}"
+        )
         vetoes.append(
             Veto(
                 "no_best_epoch",
@@ -126,25 +149,41 @@ def _fixed_vetoes(replica: ReplicaOutput, settings: PostfitSettings) -> list[Vet
             )
         )
     if fit["positivity"] != "POS_PASS":
-        vetoes.append(Veto("positivity", "a positivity set's loss is above parameters.positivity.threshold"))
+        vetoes.append(
+            Veto("positivity", "a positivity set's loss is above parameters.positivity.threshold")
+        )
     limit = settings.max_training_chi2
     if limit is not None and not replica.chi2_tr_per_point <= limit:
         vetoes.append(
-            Veto("training_chi2", f"training chi2/point {replica.chi2_tr_per_point:.4g} above max_training_chi2 {limit:g}")
+            Veto(
+                "training_chi2",
+                f"training chi2/point {replica.chi2_tr_per_point:.4g} above max_training_chi2 {limit:g}",
+            )
         )
     numbers = np.asarray(replica.integrability, dtype=np.float64)
-    above = [f"{name} {value:.3g}" for name, value in zip(INTEGRABLE, numbers, strict=True) if not value <= settings.integrability_threshold]
+    above = [
+        f"{name} {value:.3g}"
+        for name, value in zip(INTEGRABLE, numbers, strict=True)
+        if not value <= settings.integrability_threshold
+    ]
     if above:
         vetoes.append(
-            Veto("integrability", f"integrability number above {settings.integrability_threshold:g}: {', '.join(above)}")
+            Veto(
+                "integrability",
+                f"integrability number above {settings.integrability_threshold:g}: {', '.join(above)}",
+            )
         )
     return vetoes
 
 
 def select(replicas: Sequence[ReplicaOutput], settings: PostfitSettings) -> Selection:
     fixed = {r.replica: _fixed_vetoes(r, settings) for r in replicas}
-    converged = np.array([not any(v.criterion != "integrability" for v in fixed[r.replica]) for r in replicas])
-    integrable = np.array([not any(v.criterion == "integrability" for v in fixed[r.replica]) for r in replicas])
+    converged = np.array(
+        [not any(v.criterion != "integrability" for v in fixed[r.replica]) for r in replicas]
+    )
+    integrable = np.array(
+        [not any(v.criterion == "integrability" for v in fixed[r.replica]) for r in replicas]
+    )
     distributions = _distributions(replicas, settings)
     # As determine_vetoes: the first pass judges against the converged replicas; each pass
     # judges against the survivors of the one before, until their number stops changing.

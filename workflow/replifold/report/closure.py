@@ -24,10 +24,14 @@ from replifold.problem import Dataset, Problem
 TOTAL = "total"
 
 
-def mean_replica_chi2(replicas: Sequence[ReplicaOutput], datasets: Sequence[Dataset]) -> dict[str, float]:
+def mean_replica_chi2(
+    replicas: Sequence[ReplicaOutput], datasets: Sequence[Dataset]
+) -> dict[str, float]:
     """Per dataset, the replicas' chi2 per point against the central data as training recorded it."""
     return {
-        d.name: float(np.mean([r.fit["chi2_exp"][d.name] / r.fit["ndata_exp"][d.name] for r in replicas]))
+        d.name: float(
+            np.mean([r.fit["chi2_exp"][d.name] / r.fit["ndata_exp"][d.name] for r in replicas])
+        )
         for d in datasets
     }
 
@@ -50,7 +54,9 @@ def _whitened(covmat: np.ndarray, residuals: np.ndarray) -> np.ndarray:
     return np.linalg.solve(cholesky, np.moveaxis(residuals, -1, 0)).T
 
 
-def _estimators(name: str, covmat: np.ndarray, predictions: np.ndarray, truth: np.ndarray, data: np.ndarray) -> Estimators:
+def _estimators(
+    name: str, covmat: np.ndarray, predictions: np.ndarray, truth: np.ndarray, data: np.ndarray
+) -> Estimators:
     n = truth.size
     mean = predictions.mean(axis=0)
     bias = float(np.sum(_whitened(covmat, mean - truth) ** 2) / n)
@@ -71,7 +77,8 @@ def _estimators(name: str, covmat: np.ndarray, predictions: np.ndarray, truth: n
 def closure_estimators(problem: Problem, predictions: np.ndarray) -> list[Estimators]:
     """One row per dataset, then the total over all points with the full covariance."""
     rows = [
-        _estimators(d.name, d.covmat, predictions[:, d.slice], d.theory, d.central) for d in problem.datasets
+        _estimators(d.name, d.covmat, predictions[:, d.slice], d.theory, d.central)
+        for d in problem.datasets
     ]
     rows.append(_estimators(TOTAL, problem.covmat, predictions, problem.theory, problem.central))
     return rows

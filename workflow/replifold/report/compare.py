@@ -36,13 +36,19 @@ def _from_folder(path: Path) -> ComparedFit:
     name = path.resolve().name
     if (path / f"{name}.info").is_file():  # a set folder
         summary = path.parent / SUMMARY_NAME
-        return ComparedFit(name, path, read_set(path), read_json(summary) if summary.is_file() else None)
+        return ComparedFit(
+            name, path, read_set(path), read_json(summary) if summary.is_file() else None
+        )
     layout = FitLayout(path.resolve())
     set_dir = layout.lhapdf_set
     if not (set_dir / f"{name}.info").is_file():
-        raise UserError(f"{path} has no LHAPDF set ({set_dir} is missing); run 'replifold evolve {path}' first")
+        raise UserError(
+            f"{path} has no LHAPDF set ({set_dir} is missing); run 'replifold evolve {path}' first"
+        )
     summary = layout.evolution_json
-    return ComparedFit(name, path, read_set(set_dir), read_json(summary) if summary.is_file() else None)
+    return ComparedFit(
+        name, path, read_set(set_dir), read_json(summary) if summary.is_file() else None
+    )
 
 
 def _from_archive(path: Path) -> ComparedFit:
@@ -54,9 +60,13 @@ def _from_archive(path: Path) -> ComparedFit:
 
     tarball = read_tarball(path)
     files = {PurePosixPath(name): content for name, content in tarball.files.items()}
-    infos = [p for p in files if len(p.parts) == 4 and p.parts[1] == "lhapdf" and p.suffix == ".info"]
+    infos = [
+        p for p in files if len(p.parts) == 4 and p.parts[1] == "lhapdf" and p.suffix == ".info"
+    ]
     if not infos:
-        raise UserError(f"{path} holds no LHAPDF set (no <fit>/lhapdf/<fit>/<fit>.info); archive a fit that ran 'replifold evolve'")
+        raise UserError(
+            f"{path} holds no LHAPDF set (no <fit>/lhapdf/<fit>/<fit>.info); archive a fit that ran 'replifold evolve'"
+        )
 
     def text(member: PurePosixPath) -> str:
         if member not in files:
@@ -69,8 +79,13 @@ def _from_archive(path: Path) -> ComparedFit:
     info_path = infos[0]
     name = info_path.stem
     info = parse_info(text(info_path), f"{path}:{info_path}")
-    members = [(f"{path}:{info_path.parent / member_name(name, m)}", text(info_path.parent / member_name(name, m)))
-               for m in range(int(info["NumMembers"]))]
+    members = [
+        (
+            f"{path}:{info_path.parent / member_name(name, m)}",
+            text(info_path.parent / member_name(name, m)),
+        )
+        for m in range(int(info["NumMembers"]))
+    ]
     summary_path = info_path.parent.parent / SUMMARY_NAME
     summary = json.loads(text(summary_path)) if summary_path in files else None
     return ComparedFit(name, path, set_from_texts(name, info, members), summary)
@@ -82,7 +97,9 @@ def load_compared(path: Path) -> ComparedFit:
         return _from_folder(path)
     if path.is_file() and path.name.endswith((".tar.gz", ".tgz")):
         return _from_archive(path)
-    raise UserError(f"{path} is neither a fit folder, an LHAPDF set folder nor a fit archive (.tar.gz)")
+    raise UserError(
+        f"{path} is neither a fit folder, an LHAPDF set folder nor a fit archive (.tar.gz)"
+    )
 
 
 def comparison_scales(fits: tuple[ComparedFit, ComparedFit]) -> list[float]:
@@ -103,9 +120,20 @@ def _overview(fits: tuple[ComparedFit, ComparedFit], labels: tuple[str, str]) ->
         ["source", *(str(f.source) for f in fits)],
         ["replicas", *(f.lhapdf_set.members - 1 for f in fits)],
         ["theory", *(theory(f) for f in fits)],
-        ["x knots", *(f"{f.lhapdf_set.x.size} in [{f.lhapdf_set.x[0]:.3g}, {f.lhapdf_set.x[-1]:g}]" for f in fits)],
-        ["Q knots", *(f"{f.lhapdf_set.q_knots.size} in [{f.lhapdf_set.q_knots[0]:.4g}, {f.lhapdf_set.q_knots[-1]:.4g}] GeV"
-                      for f in fits)],
+        [
+            "x knots",
+            *(
+                f"{f.lhapdf_set.x.size} in [{f.lhapdf_set.x[0]:.3g}, {f.lhapdf_set.x[-1]:g}]"
+                for f in fits
+            ),
+        ],
+        [
+            "Q knots",
+            *(
+                f"{f.lhapdf_set.q_knots.size} in [{f.lhapdf_set.q_knots[0]:.4g}, {f.lhapdf_set.q_knots[-1]:.4g}] GeV"
+                for f in fits
+            ),
+        ],
         ["alpha_s(MZ)", *(f.lhapdf_set.info.get("AlphaS_MZ", "–") for f in fits)],
     ]
     return table(["", *labels], rows)
@@ -121,9 +149,17 @@ def compare_page(a: ComparedFit, b: ComparedFit) -> tuple[str, dict[str, bytes]]
         stem = f"compare_q{q:g}".replace(".", "p")
         pngs[stem] = evolved.band_figure([(labels[0], a.lhapdf_set), (labels[1], b.lhapdf_set)], q)
         figures.append(image(pngs[stem], f"both fits at Q = {q:g} GeV"))
-    parts.append(section("PDFs", *figures, paragraph(
-        "Lines: member 0 (the replicas' mean); bands: the replicas' mean ± 1σ; values from LHAPDF's log-bicubic "
-        "interpolation of each set.", note=True)))
+    parts.append(
+        section(
+            "PDFs",
+            *figures,
+            paragraph(
+                "Lines: member 0 (the replicas' mean); bands: the replicas' mean ± 1σ; "
+                "values from LHAPDF's log-bicubic interpolation of each set.",
+                note=True,
+            ),
+        )
+    )
     for fit, label in zip((a, b), labels):
         if fit.summary:
             parts.append(section(f"Sum rules of {label}", evolved.sum_rule_table(fit.summary)))

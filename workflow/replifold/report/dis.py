@@ -41,10 +41,26 @@ def chi2_rows(inputs: ReportInputs, predictions: np.ndarray) -> list[list]:
     replicas = mean_replica_chi2(inputs.selected_replicas, problem.datasets)
     rows = []
     for d in problem.datasets:
-        rows.append([d.name, d.ndata, number(_chi2(mean[d.slice] - d.central, d.covmat) / d.ndata), number(replicas[d.name])])
+        rows.append(
+            [
+                d.name,
+                d.ndata,
+                number(_chi2(mean[d.slice] - d.central, d.covmat) / d.ndata),
+                number(replicas[d.name]),
+            ]
+        )
     experimental = read_npz(inputs.fit_dir / "data" / "dis" / "covmat_experimental.npz")["covmat"]
-    total_replicas = np.mean([_chi2(p - problem.central, experimental) for p in predictions]) / problem.ndata
-    rows.append([TOTAL, problem.ndata, number(_chi2(mean - problem.central, experimental) / problem.ndata), number(total_replicas)])
+    total_replicas = (
+        np.mean([_chi2(p - problem.central, experimental) for p in predictions]) / problem.ndata
+    )
+    rows.append(
+        [
+            TOTAL,
+            problem.ndata,
+            number(_chi2(mean - problem.central, experimental) / problem.ndata),
+            number(total_replicas),
+        ]
+    )
     return rows
 
 
@@ -58,17 +74,50 @@ def data_theory_figure(inputs: ReportInputs, predictions: np.ndarray) -> bytes:
         points = np.arange(d.ndata)
         sigma = np.sqrt(np.diag(d.covmat))
         mean, spread = predictions[:, d.slice].mean(axis=0), predictions[:, d.slice].std(axis=0)
-        values.errorbar(points, d.central, yerr=sigma, fmt="o", markersize=2, color="black", linewidth=0.6, label="data")
-        values.fill_between(points, mean - spread, mean + spread, color="tab:orange", alpha=0.4, step="mid")
-        values.plot(points, mean, color="tab:orange", linewidth=0.8, drawstyle="steps-mid", label="fit (mean ± 1σ)")
+        values.errorbar(
+            points,
+            d.central,
+            yerr=sigma,
+            fmt="o",
+            markersize=2,
+            color="black",
+            linewidth=0.6,
+            label="data",
+        )
+        values.fill_between(
+            points, mean - spread, mean + spread, color="tab:orange", alpha=0.4, step="mid"
+        )
+        values.plot(
+            points,
+            mean,
+            color="tab:orange",
+            linewidth=0.8,
+            drawstyle="steps-mid",
+            label="fit (mean ± 1σ)",
+        )
         values.set_title(d.name, fontsize="medium")
         values.set_ylabel("observable")
         if np.all(d.central > 0) and d.central.max() / d.central.min() > 30:
             values.set_yscale("log")
-        ratio.fill_between(points, 1 - sigma / d.central, 1 + sigma / d.central, color="grey", alpha=0.35, step="mid",
-                           label="data 1σ")
-        ratio.errorbar(points, mean / d.central, yerr=spread / np.abs(d.central), fmt="o", markersize=2,
-                       color="tab:orange", linewidth=0.6, label="fit / data")
+        ratio.fill_between(
+            points,
+            1 - sigma / d.central,
+            1 + sigma / d.central,
+            color="grey",
+            alpha=0.35,
+            step="mid",
+            label="data 1σ",
+        )
+        ratio.errorbar(
+            points,
+            mean / d.central,
+            yerr=spread / np.abs(d.central),
+            fmt="o",
+            markersize=2,
+            color="tab:orange",
+            linewidth=0.6,
+            label="fit / data",
+        )
         ratio.axhline(1.0, color="black", linewidth=0.6)
         ratio.set_ylabel("fit / data")
     for ax in axes[-1]:
@@ -108,45 +157,90 @@ def _covariance_paragraph(inputs: ReportInputs) -> str:
 
 def _datasets_table(inputs: ReportInputs) -> str:
     rows = [
-        [name, info["variant"] or "–", info["observable"], info["ndata"], info["ndata_before_cuts"], info["scales"], info["fktable"]]
+        [
+            name,
+            info["variant"] or "–",
+            info["observable"],
+            info["ndata"],
+            info["ndata_before_cuts"],
+            info["scales"],
+            info["fktable"],
+        ]
         for name, info in inputs.problem.meta["dis"].items()
     ]
-    return table(["data set", "variant", "yadism observable", "points", "before cuts", "Q² values", "FK table (cache key)"], rows)
+    return table(
+        [
+            "data set",
+            "variant",
+            "yadism observable",
+            "points",
+            "before cuts",
+            "Q² values",
+            "FK table (cache key)",
+        ],
+        rows,
+    )
 
 
-def dis_sections(inputs: ReportInputs, xf: np.ndarray, predictions: np.ndarray, pngs: dict[str, bytes]) -> list[str]:
+def dis_sections(
+    inputs: ReportInputs, xf: np.ndarray, predictions: np.ndarray, pngs: dict[str, bytes]
+) -> list[str]:
     problem = inputs.problem
     closure = problem.meta.get("closuretest") is not None
     keep = problem.xgrid >= PDF_X_MIN
-    pngs["pdfs"] = figures.pdf_bands(problem.xgrid[keep], xf[:, :, keep], problem.truth_xf[:, keep] if closure else None)
+    pngs["pdfs"] = figures.pdf_bands(
+        problem.xgrid[keep], xf[:, :, keep], problem.truth_xf[:, keep] if closure else None
+    )
     pngs["data_theory"] = data_theory_figure(inputs, predictions)
     q0 = problem.meta["theory"]["card"]["Q0"]
     sections: list[str] = [
-        section("Theory and data", paragraph(_theory_paragraph(inputs)), _datasets_table(inputs),
-                paragraph(_covariance_paragraph(inputs))),
+        section(
+            "Theory and data",
+            paragraph(_theory_paragraph(inputs)),
+            _datasets_table(inputs),
+            paragraph(_covariance_paragraph(inputs)),
+        ),
         section(
             "χ² per data set",
-            table(["data set", "ndata", "χ²/n of the mean", "⟨χ²/n⟩ replicas"], chi2_rows(inputs, predictions)),
-            paragraph("χ² with the experimental covariance (multiplicative uncertainties relative to the fitted central "
-                      "values); the total includes the systematics that correlate data sets.", note=True),
+            table(
+                ["data set", "ndata", "χ²/n of the mean", "⟨χ²/n⟩ replicas"],
+                chi2_rows(inputs, predictions),
+            ),
+            paragraph(
+                "χ² with the experimental covariance (multiplicative uncertainties relative to the fitted central "
+                "values); the total includes the systematics that correlate data sets.",
+                note=True,
+            ),
         ),
         section(
             "Data and theory",
             image(pngs["data_theory"], "data against the fit per data set"),
-            paragraph(f"{len(inputs.selected)} selected replicas; data error bars: square root of the covariance's "
-                      "diagonal.", note=True),
+            paragraph(
+                f"{len(inputs.selected)} selected replicas; data error bars: square root of the covariance's "
+                "diagonal.",
+                note=True,
+            ),
         ),
         section(
             f"PDFs at Q0 = {q0} GeV",
             image(pngs["pdfs"], "PDF replicas per flavour at the fitting scale"),
-            paragraph(f"x f(x) of the {len(inputs.selected)} selected replicas (thin lines), their mean and 1σ band, "
-                      f"x ≥ {PDF_X_MIN:g}; c stands for charm and anticharm alike"
-                      + ("; dashed: the closure test's truth." if closure else "."), note=True),
+            paragraph(
+                f"x f(x) of the {len(inputs.selected)} selected replicas (thin lines), their mean and 1σ band, "
+                f"x ≥ {PDF_X_MIN:g}; c stands for charm and anticharm alike"
+                + ("; dashed: the closure test's truth." if closure else "."),
+                note=True,
+            ),
         ),
     ]
     if closure:
         estimators = closure_estimators(problem, predictions)
         pngs["closure"] = figures.closure_summary(estimators)
-        sections.append(section("Closure estimators", image(pngs["closure"], "closure estimators"),
-                                closure_table(estimators), paragraph(ESTIMATORS_NOTE, note=True)))
+        sections.append(
+            section(
+                "Closure estimators",
+                image(pngs["closure"], "closure estimators"),
+                closure_table(estimators),
+                paragraph(ESTIMATORS_NOTE, note=True),
+            )
+        )
     return sections

@@ -20,7 +20,15 @@ from replifold.report.html import number, table
 
 # (LHAPDF id, label) of the panels
 PANELS: tuple[tuple[int, str], ...] = (
-    (21, "g"), (2, "u"), (-2, "ū"), (1, "d"), (-1, "d̄"), (3, "s"), (-3, "s̄"), (4, "c"), (5, "b"),
+    (21, "g"),
+    (2, "u"),
+    (-2, "ū"),
+    (1, "d"),
+    (-1, "d̄"),
+    (3, "s"),
+    (-3, "s̄"),
+    (4, "c"),
+    (5, "b"),
 )
 X_PLOT = np.geomspace(1.0e-5, 0.95, 120)
 COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red")
@@ -38,8 +46,16 @@ def band_figure(sets: Sequence[tuple[str, LhapdfSet]], q: float, x: np.ndarray =
             if pid not in lhapdf_set.pids:
                 continue
             f = lhapdf_set.pids.index(pid)
-            ax.fill_between(x, mean[f] - std[f], mean[f] + std[f], color=colour, alpha=0.3, linewidth=0)
-            ax.plot(x, values[0, f], color=colour, linewidth=1.2, label=f"{label} ({lhapdf_set.members - 1} replicas)")
+            ax.fill_between(
+                x, mean[f] - std[f], mean[f] + std[f], color=colour, alpha=0.3, linewidth=0
+            )
+            ax.plot(
+                x,
+                values[0, f],
+                color=colour,
+                linewidth=1.2,
+                label=f"{label} ({lhapdf_set.members - 1} replicas)",
+            )
             ax.set_title(f"x {name}(x, Q = {q:.4g} GeV)")
     for ax in axes:
         ax.set_xscale("log")
@@ -61,5 +77,6 @@ def sum_rule_rows(summary: Mapping[str, Any]) -> list[list[Any]]:
 
 def sum_rule_table(summary: Mapping[str, Any]) -> str:
     return table(
-        ["Q [GeV]", "∫x(Σq + g) = 1", "∫(u − ū) = 2", "∫(d − d̄) = 1", "∫(s − s̄) = 0"], sum_rule_rows(summary)
+        ["Q [GeV]", "∫x(Σq + g) = 1", "∫(u − ū) = 2", "∫(d − d̄) = 1", "∫(s − s̄) = 0"],
+        sum_rule_rows(summary),
     )

@@ -40,12 +40,26 @@ def scan_losses(trials: Sequence[Trial]) -> bytes:
         axes.scatter([t.trial for t in members], [t.loss for t in members], label=f"round {round_}")
     failed = [t for t in trials if not t.ok]
     if failed:
-        axes.scatter([t.trial for t in failed], [1.0] * len(failed), marker="x", color="red",
-                     transform=axes.get_xaxis_transform(), clip_on=False, label="failed")
+        axes.scatter(
+            [t.trial for t in failed],
+            [1.0] * len(failed),
+            marker="x",
+            color="red",
+            transform=axes.get_xaxis_transform(),
+            clip_on=False,
+            label="failed",
+        )
     best = best_trials(list(trials), 1)
     if best:
-        axes.scatter([best[0].trial], [best[0].loss], marker="*", s=250, facecolor="none", edgecolor="black",
-                     label=f"best (trial {best[0].trial})")
+        axes.scatter(
+            [best[0].trial],
+            [best[0].loss],
+            marker="*",
+            s=250,
+            facecolor="none",
+            edgecolor="black",
+            label=f"best (trial {best[0].trial})",
+        )
     axes.set_xlabel("trial")
     axes.set_ylabel("hyper-loss")
     axes.legend(fontsize="small")
@@ -80,7 +94,7 @@ def scan_parameters(trials: Sequence[Trial]) -> bytes:
             ax.locator_params(axis="x", nbins=4)
         ax.set_xlabel(name, fontsize="small")
         ax.set_ylabel("hyper-loss")
-    for ax in axes[len(names):]:
+    for ax in axes[len(names) :]:
         ax.set_visible(False)
     return png(figure)
 
@@ -93,10 +107,17 @@ def fold_losses(trials: Sequence[Trial]) -> bytes:
     width = 0.8 / max(len(best), 1)
     for i, trial in enumerate(best):
         losses = [np.nan if v is None else v for v in trial.fold_losses]
-        axes.bar(np.arange(len(losses)) + i * width, losses, width, label=f"trial {trial.trial} (loss {trial.loss:.3g})")
+        axes.bar(
+            np.arange(len(losses)) + i * width,
+            losses,
+            width,
+            label=f"trial {trial.trial} (loss {trial.loss:.3g})",
+        )
     if best:
         folds = len(best[0].fold_losses)
-        axes.set_xticks(np.arange(folds) + width * (len(best) - 1) / 2, [f"fold {k}" for k in range(folds)])
+        axes.set_xticks(
+            np.arange(folds) + width * (len(best) - 1) / 2, [f"fold {k}" for k in range(folds)]
+        )
         axes.legend(fontsize="small")
     axes.set_ylabel("fold loss")
     return png(figure)
@@ -136,11 +157,22 @@ def training_curves(histories: Sequence[ReplicaHistory], selected: Sequence[int]
             color = "tab:blue" if history.replica in keep else "tab:red"
             ax.plot(history.epochs, values, color=color, alpha=0.5, linewidth=0.7)
             if history.best_epoch >= 0 and np.any(np.isfinite(values)):
-                row = min(int(np.searchsorted(history.epochs, history.best_epoch, side="right")) - 1, len(values) - 1)
+                row = min(
+                    int(np.searchsorted(history.epochs, history.best_epoch, side="right")) - 1,
+                    len(values) - 1,
+                )
                 ax.plot([history.epochs[row]], [values[row]], "o", color="black", markersize=3)
-        finite = np.concatenate([h.values[name][np.isfinite(h.values[name])] for h in histories] or [np.zeros(0)])
+        finite = np.concatenate(
+            [h.values[name][np.isfinite(h.values[name])] for h in histories] or [np.zeros(0)]
+        )
         if name == "integrability_loss" and not np.any(finite):
-            ax.text(0.5, 0.5, "no integrability sets in the runcard", transform=ax.transAxes, ha="center")
+            ax.text(
+                0.5,
+                0.5,
+                "no integrability sets in the runcard",
+                transform=ax.transAxes,
+                ha="center",
+            )
         if name.startswith("chi2") and finite.size and finite.min() > 0:
             ax.set_yscale("log")
         elif finite.size and np.any(finite != 0):
@@ -162,7 +194,14 @@ def pdf_bands(xgrid: np.ndarray, xf: np.ndarray, truth: np.ndarray | None) -> by
     for f, (ax, name) in enumerate(zip(axes, FLAVOURS)):
         for replica in xf:
             ax.plot(xgrid, replica[f], color="tab:blue", alpha=0.25, linewidth=0.6)
-        ax.fill_between(xgrid, mean[f] - std[f], mean[f] + std[f], color="tab:blue", alpha=0.3, label="mean ± 1σ")
+        ax.fill_between(
+            xgrid,
+            mean[f] - std[f],
+            mean[f] + std[f],
+            color="tab:blue",
+            alpha=0.3,
+            label="mean ± 1σ",
+        )
         ax.plot(xgrid, mean[f], color="tab:blue", linewidth=1.2)
         if truth is not None:
             ax.plot(xgrid, truth[f], color="black", linestyle="--", linewidth=1.2, label="truth")
@@ -202,13 +241,24 @@ def multiclosure_summary(estimators: dict) -> bytes:
         (ratio_axes, "R_bv", estimators["expected"]["R_bv"], "R_bv = sqrt(bias / variance)"),
         (xi_axes, "xi_1sigma", estimators["expected"]["xi_1sigma"], "ξ_1σ"),
     ):
-        ax.errorbar(positions, [r[key] for _, r in rows], yerr=[r[f"{key}_error"] for _, r in rows], fmt="o", capsize=3)
+        ax.errorbar(
+            positions,
+            [r[key] for _, r in rows],
+            yerr=[r[f"{key}_error"] for _, r in rows],
+            fmt="o",
+            capsize=3,
+        )
         ax.axhline(expected, color="black", linestyle="--", label=f"faithful: {expected:.2f}")
         ax.set_ylabel(label)
         ax.set_xticks(positions, names, rotation=45, ha="right", fontsize="small")
         ax.legend(fontsize="small")
-    xi_axes.plot(positions, [r["xi_expected_from_R_bv"] for _, r in rows], "x", color="tab:orange",
-                 label="erf(1 / (√2 R_bv))")
+    xi_axes.plot(
+        positions,
+        [r["xi_expected_from_R_bv"] for _, r in rows],
+        "x",
+        color="tab:orange",
+        label="erf(1 / (√2 R_bv))",
+    )
     xi_axes.legend(fontsize="small")
     return png(figure)
 

@@ -21,7 +21,9 @@ class ReplicaHistory:
     best_epoch: int
 
 
-def load_histories(layout: FitLayout, runcard: dict[str, Any], best_epochs: dict[int, int]) -> list[ReplicaHistory]:
+def load_histories(
+    layout: FitLayout, runcard: dict[str, Any], best_epochs: dict[int, int]
+) -> list[ReplicaHistory]:
     """The curves of every replica of the fit, in replica order."""
     curves = []
     for batch, _ in enumerate(FitPlan.from_runcard(runcard).batches):

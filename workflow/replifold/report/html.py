@@ -32,7 +32,12 @@ def number(value: float | None, digits: int = 4) -> str:
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     head = "".join(f"<th>{esc(h)}</th>" for h in header)
     body = "".join(
-        "<tr>" + "".join(f'<td class="num">{esc(c)}</td>' if isinstance(c, int | float) else f"<td>{esc(c)}</td>" for c in row) + "</tr>"
+        "<tr>"
+        + "".join(
+            f'<td class="num">{esc(c)}</td>' if isinstance(c, int | float) else f"<td>{esc(c)}</td>"
+            for c in row
+        )
+        + "</tr>"
         for row in rows
     )
     return f"<table><tr>{head}</tr>{body}</table>"
@@ -54,8 +59,16 @@ def closure_table(rows: Sequence[Estimators]) -> str:
     return table(
         ["dataset", "ndata", "χ²/n central", "χ²/n truth", "bias", "variance", "R_bv", "ξ_1σ"],
         [
-            [r.dataset, r.ndata, number(r.chi2_central), number(r.chi2_truth), number(r.bias), number(r.variance),
-             number(r.ratio), number(r.coverage, 3)]
+            [
+                r.dataset,
+                r.ndata,
+                number(r.chi2_central),
+                number(r.chi2_truth),
+                number(r.bias),
+                number(r.variance),
+                number(r.ratio),
+                number(r.coverage, 3),
+            ]
             for r in rows
         ],
     )
@@ -68,20 +81,30 @@ def provenance_rows(provenance: Mapping[str, Any]) -> list[list[str]]:
         if key == "seeds":
             for name, seeds in value.items():
                 if name in ("replicas", "train_fold_jobs", "fit_batch_jobs", "level1_draws"):
-                    rows.append([f"seeds.{name}", f"{len(seeds)} entries (see provenance.json in the archive)"])
+                    rows.append(
+                        [
+                            f"seeds.{name}",
+                            f"{len(seeds)} entries (see provenance.json in the archive)",
+                        ]
+                    )
                 else:
                     rows.append([f"seeds.{name}", json.dumps(seeds, sort_keys=True)])
         elif isinstance(value, Mapping):
-            rows.extend([f"{key}.{k}", json.dumps(v, sort_keys=True) if not isinstance(v, str) else v] for k, v in value.items())
+            rows.extend(
+                [f"{key}.{k}", json.dumps(v, sort_keys=True) if not isinstance(v, str) else v]
+                for k, v in value.items()
+            )
         else:
-            rows.append([key, value if isinstance(value, str) else json.dumps(value, sort_keys=True)])
+            rows.append(
+                [key, value if isinstance(value, str) else json.dumps(value, sort_keys=True)]
+            )
     return rows
 
 
 def page(title: str, sections: Sequence[str]) -> str:
     body = "\n".join(sections)
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{esc(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
         f"<h1>{esc(title)}</h1>\n{body}\n</body>\n</html>\n"
     )

@@ -71,12 +71,14 @@ def load_imnn_inputs(fit_dir: Path) -> ImnnReportInputs:
     for replica in range(1, runcard["replicas"] + 1):
         folder = layout.replica(replica)
         step = "replifold split on its batch"
-        replicas.append(ImnnReplica(
-            replica,
-            read_json(require(folder.fit, step)),
-            read_npz(require(folder.history, step)),
-            read_npz(require(folder.statistics, step)),
-        ))
+        replicas.append(
+            ImnnReplica(
+                replica,
+                read_json(require(folder.fit, step)),
+                read_npz(require(folder.history, step)),
+                read_npz(require(folder.statistics, step)),
+            )
+        )
     trials = best = None
     if runcard.get("hyperopt"):
         trials = read_trials(read_json(require(layout.tries_json, f"replifold collect {fit_dir}")))
@@ -86,7 +88,9 @@ def load_imnn_inputs(fit_dir: Path) -> ImnnReportInputs:
         runcard=runcard,
         meta=read_json(require(layout.data_dir / "meta.json", "replifold setup")),
         replicas=replicas,
-        selected=tuple(read_json(require(layout.selected_json, f"replifold postfit {fit_dir}"))["selected"]),
+        selected=tuple(
+            read_json(require(layout.selected_json, f"replifold postfit {fit_dir}"))["selected"]
+        ),
         vetoes=read_json(require(layout.veto_json, f"replifold postfit {fit_dir}")),
         trials=trials,
         best=best,
@@ -106,13 +110,19 @@ def detf_history(inputs: ImnnReportInputs) -> bytes:
         epochs = np.arange(len(replica.history["lndetF_validation"]))
         vetoed = replica.replica not in inputs.selected
         style = {"color": colour, "alpha": 0.4 if vetoed else 0.9, "linewidth": 1.0}
-        detf_axes.plot(epochs, np.exp(replica.history["lndetF_validation"]), label=f"replica {replica.replica}"
-                       + (" (vetoed)" if vetoed else ""), **style)
+        detf_axes.plot(
+            epochs,
+            np.exp(replica.history["lndetF_validation"]),
+            label=f"replica {replica.replica}" + (" (vetoed)" if vetoed else ""),
+            **style,
+        )
         detf_axes.plot(epochs, np.exp(replica.history["lndetF_training"]), linestyle="--", **style)
         detf_axes.axvline(replica.fit["best_epoch"], color=colour, linestyle=":", linewidth=0.8)
         lambda_axes.plot(epochs, replica.history["Lambda2_validation"], **style)
     if inputs.analytic_detf is not None:
-        detf_axes.axhline(inputs.analytic_detf, color="black", linestyle="--", label="analytic det F")
+        detf_axes.axhline(
+            inputs.analytic_detf, color="black", linestyle="--", label="analytic det F"
+        )
         detf_axes.set_ylim(0, 1.25 * inputs.analytic_detf)
     detf_axes.set_xlabel("epoch (dotted: kept epoch)")
     detf_axes.set_ylabel("det F (solid: validation, dashed: training)")
@@ -155,10 +165,19 @@ def estimates(inputs: ImnnReportInputs) -> bytes:
                 values = replica.statistics["held_out_estimates"][j, :, a]
                 error = replica.statistics["fisher_errors"][a]
                 x = np.arange(len(values)) + (k - (len(selected) - 1) / 2) * width
-                ax.errorbar(x, values, yerr=error, fmt="o", markersize=3, color=f"C{k % 10}",
-                            label=f"replica {replica.replica}" if (a, j) == (0, 0) else None)
+                ax.errorbar(
+                    x,
+                    values,
+                    yerr=error,
+                    fmt="o",
+                    markersize=3,
+                    color=f"C{k % 10}",
+                    label=f"replica {replica.replica}" if (a, j) == (0, 0) else None,
+                )
             ax.axhline(theta[j, a], color="black", linestyle="--", linewidth=1)
-            ax.set_title(f"{inputs.parameters[a]} at θ = {np.round(theta[j], 3).tolist()}", fontsize="small")
+            ax.set_title(
+                f"{inputs.parameters[a]} at θ = {np.round(theta[j], 3).tolist()}", fontsize="small"
+            )
             ax.set_xlabel("held-out simulation")
     axes[0, 0].legend(fontsize="x-small")
     return figures.png(figure)
@@ -169,16 +188,33 @@ def estimates(inputs: ImnnReportInputs) -> bytes:
 
 def _problem_section(inputs: ImnnReportInputs) -> str:
     meta, settings = inputs.meta, inputs.runcard["imnn"]
-    simulator = ", ".join(f"{k} = {v}" for k, v in meta["simulator"].items() if k not in ("name", "parameters"))
+    simulator = ", ".join(
+        f"{k} = {v}" for k, v in meta["simulator"].items() if k not in ("name", "parameters")
+    )
     rows = [
         ["simulator", f"{meta['simulator']['name']} ({simulator})"],
-        ["parameters at θ_fid", ", ".join(f"{p} = {v:g}" for p, v in zip(inputs.parameters, meta["theta_fid"]))],
-        ["simulations per set", f"n_s = {settings['n_s']}, n_d = {settings['n_d']} ({meta['derivatives']} derivatives"
-         + (f", dθ = {meta['dtheta']}" if meta["dtheta"] else "") + ")"],
+        [
+            "parameters at θ_fid",
+            ", ".join(f"{p} = {v:g}" for p, v in zip(inputs.parameters, meta["theta_fid"])),
+        ],
+        [
+            "simulations per set",
+            f"n_s = {settings['n_s']}, n_d = {settings['n_d']} ({meta['derivatives']} derivatives"
+            + (f", dθ = {meta['dtheta']}" if meta["dtheta"] else "")
+            + ")",
+        ],
         ["input", f"{settings['input']['source']}, n_per_device = {settings['n_per_device']}"],
-        ["network", f"{settings['network']['nodes_per_layer']} ({', '.join(settings['network']['activation_per_layer'])}) "
-         f"→ {settings['n_summaries']} summaries"],
-        ["analytic F", "unknown" if meta["fisher_analytic"] is None else str(np.round(meta["fisher_analytic"], 4).tolist())],
+        [
+            "network",
+            f"{settings['network']['nodes_per_layer']} ({', '.join(settings['network']['activation_per_layer'])}) "
+            f"→ {settings['n_summaries']} summaries",
+        ],
+        [
+            "analytic F",
+            "unknown"
+            if meta["fisher_analytic"] is None
+            else str(np.round(meta["fisher_analytic"], 4).tolist()),
+        ],
         ["analytic det F", number(inputs.analytic_detf)],
     ]
     return section("Problem", table(["", ""], rows))
@@ -187,12 +223,21 @@ def _problem_section(inputs: ImnnReportInputs) -> str:
 def _postfit_section(inputs: ImnnReportInputs) -> str:
     vetoed = inputs.vetoes["replicas"]
     rows = [[int(r), v["criterion"], v["detail"]] for r, found in vetoed.items() for v in found]
-    parts = [paragraph(f"{len(inputs.selected)} of {len(inputs.replicas)} replicas selected; "
-                       + (f"{len(vetoed)} vetoed." if vetoed else "none vetoed."))]
+    parts = [
+        paragraph(
+            f"{len(inputs.selected)} of {len(inputs.replicas)} replicas selected; "
+            + (f"{len(vetoed)} vetoed." if vetoed else "none vetoed.")
+        )
+    ]
     if rows:
         parts.append(table(["replica", "criterion", "detail"], rows))
-    parts.append(paragraph(f"Vetoes: training diverged; validation det F below imnn.postfit.detf_ratio = "
-                           f"{inputs.runcard['imnn']['postfit']['detf_ratio']} of the replicas' median.", note=True))
+    parts.append(
+        paragraph(
+            f"Vetoes: training diverged; validation det F below imnn.postfit.detf_ratio = "
+            f"{inputs.runcard['imnn']['postfit']['detf_ratio']} of the replicas' median.",
+            note=True,
+        )
+    )
     return section("Postfit", *parts)
 
 
@@ -202,33 +247,70 @@ def _training_section(inputs: ImnnReportInputs, pngs: dict[str, bytes]) -> str:
     for replica in inputs.replicas:
         fit = replica.fit
         ratio = fit["det_fisher_validation"] / analytic if analytic else None
-        rows.append([replica.replica, "yes" if replica.replica in inputs.selected else "no", fit["stop_reason"],
-                     fit["best_epoch"], fit["last_epoch"], number(fit["det_fisher_training"]),
-                     number(fit["det_fisher_validation"]), number(ratio, 3), number(fit["lambda2_validation"], 3)])
+        rows.append(
+            [
+                replica.replica,
+                "yes" if replica.replica in inputs.selected else "no",
+                fit["stop_reason"],
+                fit["best_epoch"],
+                fit["last_epoch"],
+                number(fit["det_fisher_training"]),
+                number(fit["det_fisher_validation"]),
+                number(ratio, 3),
+                number(fit["lambda2_validation"], 3),
+            ]
+        )
     return section(
         "Fisher information during training",
         image(pngs["detf_history"], "det F per epoch"),
-        table(["replica", "selected", "stopped by", "kept epoch", "last epoch", "det F training", "det F validation",
-               "validation / analytic", "Λ2 validation"], rows),
-        paragraph("det F of the summaries' Gaussian Fisher information F = dμ/dθ C⁻¹ dμ/dθᵀ, at the kept epoch "
-                  "(the largest validation det F); epoch e is evaluated with the weights after e steps.", note=True),
+        table(
+            [
+                "replica",
+                "selected",
+                "stopped by",
+                "kept epoch",
+                "last epoch",
+                "det F training",
+                "det F validation",
+                "validation / analytic",
+                "Λ2 validation",
+            ],
+            rows,
+        ),
+        paragraph(
+            "det F of the summaries' Gaussian Fisher information F = dμ/dθ C⁻¹ dμ/dθᵀ, at the kept epoch "
+            "(the largest validation det F); epoch e is evaluated with the weights after e steps.",
+            note=True,
+        ),
     )
 
 
 def _covariance_section(inputs: ImnnReportInputs, pngs: dict[str, bytes]) -> str:
     best = max(inputs.selected_replicas, key=lambda r: r.fit["det_fisher_validation"])
     fisher = np.asarray(best.fit["fisher_validation"])
-    rows = [[inputs.parameters[a], *[number(v) for v in fisher[a]],
-             *([number(v) for v in np.asarray(inputs.meta["fisher_analytic"])[a]] if inputs.meta["fisher_analytic"] else [])]
-            for a in range(len(inputs.parameters))]
+    rows = [
+        [
+            inputs.parameters[a],
+            *[number(v) for v in fisher[a]],
+            *(
+                [number(v) for v in np.asarray(inputs.meta["fisher_analytic"])[a]]
+                if inputs.meta["fisher_analytic"]
+                else []
+            ),
+        ]
+        for a in range(len(inputs.parameters))
+    ]
     header = ["", *[f"F[{p}]" for p in inputs.parameters]]
     if inputs.meta["fisher_analytic"]:
         header += [f"analytic F[{p}]" for p in inputs.parameters]
     return section(
         "Summaries' covariance and Fisher matrix",
         image(pngs["covariance"], "summaries' covariance per replica"),
-        paragraph(f"Validation-set covariance C of the summaries (the regularisation drives it to the identity). "
-                  f"Fisher matrix of the best replica ({best.replica}):", note=True),
+        paragraph(
+            f"Validation-set covariance C of the summaries (the regularisation drives it to the identity). "
+            f"Fisher matrix of the best replica ({best.replica}):",
+            note=True,
+        ),
         table(header, rows),
     )
 
@@ -237,14 +319,24 @@ def _estimates_section(inputs: ImnnReportInputs, pngs: dict[str, bytes]) -> str:
     best = max(inputs.selected_replicas, key=lambda r: r.fit["det_fisher_validation"])
     theta, values = best.statistics["held_out_theta"], best.statistics["held_out_estimates"]
     errors = best.statistics["fisher_errors"]
-    rows = [[j, i, ", ".join(f"{t:g}" for t in theta[j]),
-             ", ".join(f"{v:.3f} ± {e:.3f}" for v, e in zip(values[j, i], errors))]
-            for j in range(values.shape[0]) for i in range(values.shape[1])]
+    rows = [
+        [
+            j,
+            i,
+            ", ".join(f"{t:g}" for t in theta[j]),
+            ", ".join(f"{v:.3f} ± {e:.3f}" for v, e in zip(values[j, i], errors)),
+        ]
+        for j in range(values.shape[0])
+        for i in range(values.shape[1])
+    ]
     return section(
         "Score-compressed estimates of held-out simulations",
         image(pngs["estimates"], "held-out estimates"),
-        paragraph("θ̂ = θ_fid + F⁻¹ dμ/dθ C⁻¹ (x − μ) with each replica's validation statistics; error bars "
-                  "sqrt(diag F⁻¹), the Fisher error at θ_fid (the estimate is only first-order away from it).", note=True),
+        paragraph(
+            "θ̂ = θ_fid + F⁻¹ dμ/dθ C⁻¹ (x − μ) with each replica's validation statistics; error bars "
+            "sqrt(diag F⁻¹), the Fisher error at θ_fid (the estimate is only first-order away from it).",
+            note=True,
+        ),
         paragraph(f"Best replica ({best.replica}), parameters ({', '.join(inputs.parameters)}):"),
         table(["point", "simulation", "true θ", "estimate ± Fisher error"], rows),
     )

@@ -45,7 +45,9 @@ class ReportInputs:
     trials: list[Trial] | None  # None without a hyperopt section
     best: dict[str, Any] | None
     provenance: dict[str, Any]
-    histories: list[ReplicaHistory] = field(default_factory=list)  # fit/batch<b>/history.npz, per replica
+    histories: list[ReplicaHistory] = field(
+        default_factory=list
+    )  # fit/batch<b>/history.npz, per replica
     multiclosure: dict[str, Any] | None = None  # closure/estimators.json of a multi-closure test
     evolved: EvolvedSet | None = None  # the LHAPDF set, once 'replifold evolve' has run
 
@@ -74,7 +76,9 @@ def load_inputs(fit_dir: Path) -> ReportInputs:
     replicas = load_replicas(layout, range(1, runcard["replicas"] + 1))
     multiclosure = None
     if (runcard.get("closure") or {}).get("level1_draws", 1) > 1:
-        multiclosure = read_json(require(layout.closure_estimators, f"replifold multiclosure {fit_dir}"))
+        multiclosure = read_json(
+            require(layout.closure_estimators, f"replifold multiclosure {fit_dir}")
+        )
     return ReportInputs(
         name=layout.name,
         fit_dir=layout.root,
@@ -86,7 +90,9 @@ def load_inputs(fit_dir: Path) -> ReportInputs:
         trials=trials,
         best=best,
         provenance=build_provenance(layout, runcard),
-        histories=load_histories(layout, runcard, {r.replica: r.fit["best_epoch"] for r in replicas}),
+        histories=load_histories(
+            layout, runcard, {r.replica: r.fit["best_epoch"] for r in replicas}
+        ),
         multiclosure=multiclosure,
         evolved=load_evolved(layout.root),
     )

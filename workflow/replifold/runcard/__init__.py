@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from replifold.errors import UserError
-
 from replifold.runcard.checks import EVOL_FLAVOURS, check_consistency
 from replifold.runcard.messages import first_schema_error
 from replifold.runcard.schema import SCHEMA_PATH, load_schema, with_defaults
@@ -43,7 +42,9 @@ def expand_runcard(raw: dict[str, Any], source: str | None = None) -> dict[str, 
         raise problem
     expanded = with_defaults(_canonical_penalties(raw), load_schema())
     if "replicas_per_job" not in expanded:
-        expanded = with_defaults({**expanded, "replicas_per_job": expanded["replicas"]}, load_schema())
+        expanded = with_defaults(
+            {**expanded, "replicas_per_job": expanded["replicas"]}, load_schema()
+        )
     check_consistency(expanded, source)
     return expanded
 
@@ -68,7 +69,9 @@ def load_fit_runcard(fit_dir: str | Path) -> dict[str, Any]:
 
     path = FitLayout(fit_dir).runcard
     if not path.is_file():
-        raise UserError(f"{fit_dir} is not a fit directory (no {path.name}); run 'replifold setup' first")
+        raise UserError(
+            f"{fit_dir} is not a fit directory (no {path.name}); run 'replifold setup' first"
+        )
     return expand_runcard(load_runcard(path), source=str(path))
 
 

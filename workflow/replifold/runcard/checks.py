@@ -12,8 +12,8 @@ from typing import Any
 
 from replifold.closure.catalogue import dataset_names, positivity_names
 from replifold.errors import RuncardError, UserError, format_key_path, nearest
-from replifold.integrability import INTEGRABILITY_SETS
 from replifold.imnn.checks import check_imnn
+from replifold.integrability import INTEGRABILITY_SETS
 
 MAX_HISTORY_ROWS = 100_000  # rows of the per-epoch history a replica holds in memory while training
 EVOL_FLAVOURS: tuple[str, ...] = ("sng", "g", "v", "v3", "v8", "t3", "t8", "t15")
@@ -52,13 +52,19 @@ def check_consistency(runcard: dict[str, Any], source: str | None = None) -> Non
         check(runcard, source)
 
 
-def _fail(path: Sequence[str | int], problem: str, source: str | None, **details: Any) -> RuncardError:
+def _fail(
+    path: Sequence[str | int], problem: str, source: str | None, **details: Any
+) -> RuncardError:
     return RuncardError(path, problem, source=source, **details)
 
 
 #: Sections that belong to one problem only (the schema accepts them all so it can describe them).
 _PROBLEM_SECTIONS: dict[str, str] = {
-    "closure": "closure", "theory": "dis", "datacuts": "dis", "closuretest": "dis", "imnn": "imnn"
+    "closure": "closure",
+    "theory": "dis",
+    "datacuts": "dis",
+    "closuretest": "dis",
+    "imnn": "imnn",
 }
 _DIS_ONLY_DATASET_KEYS = ("variant", "cfac")
 
@@ -87,7 +93,12 @@ def _problem_sections(runcard: dict, source: str | None) -> None:
 
 def _with_source(error: RuncardError, source: str | None) -> RuncardError:
     return RuncardError(
-        error.path, error.problem, found=error.found, allowed=error.allowed, suggestion=error.suggestion, source=source
+        error.path,
+        error.problem,
+        found=error.found,
+        allowed=error.allowed,
+        suggestion=error.suggestion,
+        source=source,
     )
 
 
@@ -106,7 +117,10 @@ def _xgrid(runcard: dict, source: str | None) -> None:
 
 
 def _known_names(
-    entries: Iterable[tuple[list[str | int], str]], known: Sequence[str], what: str, source: str | None
+    entries: Iterable[tuple[list[str | int], str]],
+    known: Sequence[str],
+    what: str,
+    source: str | None,
 ) -> None:
     """Every name must be in ``known`` and appear once."""
     seen: dict[str, list[str | int]] = {}
@@ -121,7 +135,11 @@ def _known_names(
                 suggestion=nearest(name, known),
             )
         if name in seen:
-            raise _fail(path, f"{what} {name!r} is listed twice (also at {format_key_path(seen[name])})", source)
+            raise _fail(
+                path,
+                f"{what} {name!r} is listed twice (also at {format_key_path(seen[name])})",
+                source,
+            )
         seen[name] = path
 
 
@@ -138,7 +156,10 @@ def _datasets(runcard: dict, source: str | None) -> None:
         return
     if "dataset_inputs" not in runcard:
         return
-    entries = [(["dataset_inputs", i, "dataset"], entry["dataset"]) for i, entry in enumerate(runcard["dataset_inputs"])]
+    entries = [
+        (["dataset_inputs", i, "dataset"], entry["dataset"])
+        for i, entry in enumerate(runcard["dataset_inputs"])
+    ]
     _known_names(entries, dataset_names(), "dataset", source)
 
 
@@ -160,20 +181,28 @@ def _theory(runcard: dict, source: str | None) -> None:
 
 def _positivity(runcard: dict, source: str | None) -> None:
     posdatasets = runcard["positivity"]["posdatasets"]
-    entries = [(["positivity", "posdatasets", i, "dataset"], entry["dataset"]) for i, entry in enumerate(posdatasets)]
+    entries = [
+        (["positivity", "posdatasets", i, "dataset"], entry["dataset"])
+        for i, entry in enumerate(posdatasets)
+    ]
     _known_names(entries, positivity_names(), "positivity set", source)
 
 
 def _integrability(runcard: dict, source: str | None) -> None:
     sets = runcard["integrability"]["integdatasets"]
-    entries = [(["integrability", "integdatasets", i, "dataset"], entry["dataset"]) for i, entry in enumerate(sets)]
+    entries = [
+        (["integrability", "integdatasets", i, "dataset"], entry["dataset"])
+        for i, entry in enumerate(sets)
+    ]
     _known_names(entries, list(INTEGRABILITY_SETS), "integrability set", source)
 
 
 def _check_range(path: list[str | int], pair: Sequence[float], source: str | None) -> None:
     low, high = pair
     if low > high:
-        raise _fail(path, "range is reversed", source, found=list(pair), allowed="[lo, hi] with lo <= hi")
+        raise _fail(
+            path, "range is reversed", source, found=list(pair), allowed="[lo, hi] with lo <= hi"
+        )
 
 
 def _basis(runcard: dict, source: str | None) -> None:
@@ -181,7 +210,11 @@ def _basis(runcard: dict, source: str | None) -> None:
     seen: set[str] = set()
     for i, entry in enumerate(basis):
         if entry["fl"] in seen:
-            raise _fail(["fitting", "basis", i, "fl"], f"flavour {entry['fl']!r} appears twice in the basis", source)
+            raise _fail(
+                ["fitting", "basis", i, "fl"],
+                f"flavour {entry['fl']!r} appears twice in the basis",
+                source,
+            )
         seen.add(entry["fl"])
         for key in ("smallx", "largex"):
             _check_range(["fitting", "basis", i, key], entry[key], source)
@@ -313,10 +346,15 @@ def _loss_type(runcard: dict, source: str | None) -> None:
         raise _fail(
             ["hyperopt", "replicas"],
             "loss_type phi2 measures the spread of the replicas and needs at least 2 of them"
-            + ("" if proportion is None else f" after kfold.reduce_proportion = {proportion} keeps {kept}"),
+            + (
+                ""
+                if proportion is None
+                else f" after kfold.reduce_proportion = {proportion} keeps {kept}"
+            ),
             source,
             found=replicas,
-            allowed="hyperopt.replicas >= 2" + ("" if proportion is None else " with ceil(reduce_proportion * replicas) >= 2"),
+            allowed="hyperopt.replicas >= 2"
+            + ("" if proportion is None else " with ceil(reduce_proportion * replicas) >= 2"),
         )
     if kfold["penalties_in_loss"]:
         raise _fail(

@@ -26,7 +26,12 @@ _TYPE_WORDS = {
     "null": "nothing",
 }
 _RANK = {"additionalProperties": 0, "required": 1, "type": 2}
-_BOUNDS = (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="), ("exclusiveMaximum", "<"))
+_BOUNDS = (
+    ("minimum", ">="),
+    ("exclusiveMinimum", ">"),
+    ("maximum", "<="),
+    ("exclusiveMaximum", "<"),
+)
 
 
 def describe(schema: Mapping[str, Any]) -> str:
@@ -81,7 +86,9 @@ def _translate(error: ValidationError, source: str | None) -> Iterable[tuple[tup
     value = error.instance
     rank = _RANK.get(kind, 3)
 
-    def make(path: Sequence[str | int], problem: str, order: int = 0, **details: Any) -> tuple[tuple, RuncardError]:
+    def make(
+        path: Sequence[str | int], problem: str, order: int = 0, **details: Any
+    ) -> tuple[tuple, RuncardError]:
         return (rank, order), RuncardError(path, problem, source=source, **details)
 
     if kind == "additionalProperties":
@@ -125,7 +132,12 @@ def _translate(error: ValidationError, source: str | None) -> Iterable[tuple[tup
     elif kind in ("oneOf", "anyOf"):
         branch = branch_for(error.schema, value)
         if branch is None:
-            yield make(where, f"wrong type ({type(value).__name__})", found=value, allowed=describe(error.schema))
+            yield make(
+                where,
+                f"wrong type ({type(value).__name__})",
+                found=value,
+                allowed=describe(error.schema),
+            )
         else:
             for sub_error in validator().evolve(schema=branch).iter_errors(value):
                 sub_error.path.extendleft(reversed(where))

@@ -44,7 +44,10 @@ class RuncardLoader(yaml.SafeLoader):
                 continue
             if key in seen:
                 raise yaml.constructor.ConstructorError(
-                    "while reading a mapping", node.start_mark, f"key {key!r} is given twice", key_node.start_mark
+                    "while reading a mapping",
+                    node.start_mark,
+                    f"key {key!r} is given twice",
+                    key_node.start_mark,
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
@@ -84,7 +87,9 @@ def _expanded_size(node: yaml.Node, budget: int) -> int:
     return size(node)
 
 
-def _non_finite(document: Any, path: tuple[str | int, ...] = ()) -> tuple[tuple[str | int, ...], float] | None:
+def _non_finite(
+    document: Any, path: tuple[str | int, ...] = ()
+) -> tuple[tuple[str | int, ...], float] | None:
     """The first float that is NaN or infinite, with its key path."""
     if isinstance(document, float) and not math.isfinite(document):
         return path, document
@@ -117,12 +122,16 @@ def parse_runcard(text: str, source: str) -> dict:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        raise UserError(f"{source}: YAML syntax error at {place}: {error.problem or error.context}") from None
+        raise UserError(
+            f"{source}: YAML syntax error at {place}: {error.problem or error.context}"
+        ) from None
     except yaml.YAMLError as error:
         raise UserError(f"{source}: not valid YAML: {error}") from None
     if not isinstance(document, dict):
         found = "an empty file" if document is None else f"a {type(document).__name__}"
-        raise UserError(f"{source}: a runcard must be a mapping of keys at the top level, found {found}")
+        raise UserError(
+            f"{source}: a runcard must be a mapping of keys at the top level, found {found}"
+        )
     bad = _non_finite(document)
     if bad is not None:
         raise RuncardError(
@@ -139,9 +148,13 @@ def load_runcard(path: str | Path) -> dict:
         if stat.S_ISDIR(status.st_mode):
             raise UserError(f"runcard {shown} is a directory, expected a YAML file")
         if not stat.S_ISREG(status.st_mode):
-            raise UserError(f"runcard {shown} is not a regular file (a device, FIFO or socket); give a YAML file")
+            raise UserError(
+                f"runcard {shown} is not a regular file (a device, FIFO or socket); give a YAML file"
+            )
         if status.st_size > MAX_BYTES:
-            raise UserError(f"runcard {shown} has {status.st_size} bytes, over the {MAX_BYTES} a runcard may have")
+            raise UserError(
+                f"runcard {shown} has {status.st_size} bytes, over the {MAX_BYTES} a runcard may have"
+            )
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as handle:
             data = handle.read(MAX_BYTES + 1)
@@ -171,10 +184,14 @@ class _CanonicalDumper(yaml.SafeDumper):
 
 
 _CanonicalDumper.add_representer(
-    _FlowList, lambda dumper, data: dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
+    _FlowList,
+    lambda dumper, data: dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True),
 )
 _CanonicalDumper.add_representer(
-    _FlowDict, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True)
+    _FlowDict,
+    lambda dumper, data: dumper.represent_mapping(
+        "tag:yaml.org,2002:map", data.items(), flow_style=True
+    ),
 )
 
 

@@ -42,7 +42,9 @@ from replifold.io import dumps_json, read_json, write_json
 #: package versions: every key changes with it, so old entries are never read by new code.
 LAYOUT_VERSION = 1
 
-DIGEST_LENGTH = 24  # hex characters kept of the sha256 (96 bits): short paths, no collisions in practice
+DIGEST_LENGTH = (
+    24  # hex characters kept of the sha256 (96 bits): short paths, no collisions in practice
+)
 RECORD_NAME = "key.json"
 
 
@@ -53,7 +55,9 @@ def package_versions(names: Sequence[str]) -> dict[str, str]:
         try:
             versions[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
-            raise UserError(f"package {name!r} is not installed; the theory stack needs it (pip install -e .)") from None
+            raise UserError(
+                f"package {name!r} is not installed; the theory stack needs it (pip install -e .)"
+            ) from None
     return versions
 
 
@@ -74,7 +78,10 @@ class CacheKey:
 
 
 def make_key(
-    kind: str, inputs: Mapping[str, Any], packages: Sequence[str], recipe: Mapping[str, Any] | None = None
+    kind: str,
+    inputs: Mapping[str, Any],
+    packages: Sequence[str],
+    recipe: Mapping[str, Any] | None = None,
 ) -> CacheKey:
     """The key of an entry of ``kind`` computed from ``inputs`` (JSON-able) by ``packages``;
     ``recipe`` (JSON-able, not hashed) is what computing the entry needs."""
@@ -139,5 +146,7 @@ class TheoryCache:
         """The entry's file, or a ``UserError`` saying what builds it."""
         path = self.path(key, filename)
         if not path.is_file():
-            raise UserError(f"theory cache {self.root} has no {key.kind} {key.digest} ({path} is missing); {hint}")
+            raise UserError(
+                f"theory cache {self.root} has no {key.kind} {key.digest} ({path} is missing); {hint}"
+            )
         return path

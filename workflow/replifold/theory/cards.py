@@ -97,7 +97,11 @@ class TheoryCard:
 
     def recipe(self) -> dict[str, Any]:
         """The card as a cache recipe stores it (``from_recipe`` gives it back)."""
-        return {"id": self.id, "overrides": {k: _plain(v) for k, v in self.overrides}, "values": self.canonical()}
+        return {
+            "id": self.id,
+            "overrides": {k: _plain(v) for k, v in self.overrides},
+            "values": self.canonical(),
+        }
 
     @classmethod
     def from_recipe(cls, recipe: Mapping[str, Any]) -> TheoryCard:
@@ -105,7 +109,11 @@ class TheoryCard:
         values = {k: recipe["values"].get(k) for k in card_keys()}
         values["ID"] = int(recipe["id"])
         values["Comments"] = ""
-        return cls(id=int(recipe["id"]), overrides=tuple(sorted(recipe["overrides"].items())), values=values)
+        return cls(
+            id=int(recipe["id"]),
+            overrides=tuple(sorted(recipe["overrides"].items())),
+            values=values,
+        )
 
     def describe(self) -> str:
         shown = ", ".join(f"{k}={v!r}" for k, v in self.overrides)
@@ -135,14 +143,17 @@ def _card_path(theory_id: int, where: Sequence[str | int]) -> Path:
 
 
 def load_theory_card(
-    theory_id: int, overrides: Mapping[str, Any] | None = None, *, where: Sequence[str | int] = ("theory",)
+    theory_id: int,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    where: Sequence[str | int] = ("theory",),
 ) -> TheoryCard:
     """Card ``theory_id`` of nnpdf_data with ``overrides`` applied, validated by nnpdf_data.
 
     ``where`` is the runcard key path the card comes from, for error messages.
     """
-    from nnpdf_data.theory import TheoryCardError
     from nnpdf_data.theory import TheoryCard as NNPDFCard
+    from nnpdf_data.theory import TheoryCardError
     from validobj import ValidationError, parse_input
 
     overrides = dict(overrides or {})
@@ -174,7 +185,11 @@ def _first_line(error: Exception) -> str:
 def theory_card_from_runcard(section: Mapping[str, Any]) -> TheoryCard:
     """The card of a runcard's ``theory: {id: <ID>, <card key>: <override>, ...}`` section."""
     if "id" not in section:
-        raise RuncardError(["theory", "id"], "missing the NNPDF theory card id", allowed="an integer, e.g. 40000000")
+        raise RuncardError(
+            ["theory", "id"],
+            "missing the NNPDF theory card id",
+            allowed="an integer, e.g. 40000000",
+        )
     overrides = {k: v for k, v in section.items() if k != "id"}
     return load_theory_card(int(section["id"]), overrides)
 
@@ -232,7 +247,8 @@ def nf_at(card: TheoryCard, mu2: float) -> int:
     for flavour in range(int(card["MaxNfPdf"]) + 1, 7):
         ratios[flavour - 4] = np.inf
     atlas = Atlas(
-        matching_scales=heavy_quarks.MatchingScales(masses * ratios), origin=(card["Q0"] ** 2, int(card["nf0"]))
+        matching_scales=heavy_quarks.MatchingScales(masses * ratios),
+        origin=(card["Q0"] ** 2, int(card["nf0"])),
     )
     return int(nf_default(float(mu2), atlas))
 
@@ -245,7 +261,11 @@ def eko_theory_card(card: TheoryCard):
 
 
 def operator_card_dict(
-    card: TheoryCard, xgrid: Sequence[float], mu2grid: Sequence[float], *, interpolation_degree: int = 4
+    card: TheoryCard,
+    xgrid: Sequence[float],
+    mu2grid: Sequence[float],
+    *,
+    interpolation_degree: int = 4,
 ) -> dict[str, Any]:
     """eko's operator card as a plain dict, as pineko's ``write_operator_card`` builds it.
 
@@ -253,7 +273,11 @@ def operator_card_dict(
     in eko (``ModSV``), the flavour number from ``nf_at``; TRN evolution is truncated with one
     iteration and expanded inversion, EXA iterates ``IterEv`` times with exact inversion.
     """
-    scvar = card["ModSV"] if card["ModSV"] in ("expanded", "exponentiated") and not np.isclose(card["XIF"], 1.0) else None
+    scvar = (
+        card["ModSV"]
+        if card["ModSV"] in ("expanded", "exponentiated") and not np.isclose(card["XIF"], 1.0)
+        else None
+    )
     xif = 1.0 if scvar is not None else float(card["XIF"])
     targets = [xif * xif * float(m) for m in mu2grid]
     if card["ModEv"] == "TRN":
@@ -261,7 +285,9 @@ def operator_card_dict(
     elif card["ModEv"] == "EXA":
         method, iterations, inversion = "iterate-exact", int(card["IterEv"]), "exact"
     else:
-        raise UserError(f"{card.describe()}: evolution method ModEv={card['ModEv']!r} is not supported; use TRN or EXA")
+        raise UserError(
+            f"{card.describe()}: evolution method ModEv={card['ModEv']!r} is not supported; use TRN or EXA"
+        )
     return {
         "init": [float(card["Q0"]), int(card["nf0"])],
         "mugrid": [[float(np.sqrt(q2)), nf_at(card, q2)] for q2 in targets],
@@ -283,9 +309,15 @@ def operator_card_dict(
 
 
 def eko_operator_card(
-    card: TheoryCard, xgrid: Sequence[float], mu2grid: Sequence[float], *, interpolation_degree: int = 4
+    card: TheoryCard,
+    xgrid: Sequence[float],
+    mu2grid: Sequence[float],
+    *,
+    interpolation_degree: int = 4,
 ):
     """eko's ``OperatorCard`` from ``Q0`` to every ``mu2grid`` scale on ``xgrid`` (see ``operator_card_dict``)."""
     from eko.io.runcards import OperatorCard
 
-    return OperatorCard.from_dict(operator_card_dict(card, xgrid, mu2grid, interpolation_degree=interpolation_degree))
+    return OperatorCard.from_dict(
+        operator_card_dict(card, xgrid, mu2grid, interpolation_degree=interpolation_degree)
+    )

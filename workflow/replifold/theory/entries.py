@@ -79,14 +79,18 @@ def build_fktable(cache: TheoryCache, digest: str, operators: Sequence[str]) -> 
     hint = "compute it first ('replifold theory-grid' / 'replifold theory-operator')"
     grid = cache.entry_path("grid", recipe.grid, GRID_FILE)
     if not grid.is_file():
-        raise UserError(f"fktable entry {digest}: its grid {recipe.grid} is not in {cache.root}; {hint}")
+        raise UserError(
+            f"fktable entry {digest}: its grid {recipe.grid} is not in {cache.root}; {hint}"
+        )
     wanted = _evolution_theory(recipe.card)
     paths, reached = [], []
     for op in operators:
         op_recipe = OperatorRecipe.from_record(cache.read_record("operator", op)["recipe"])
         same_grid = np.allclose(op_recipe.xgrid, recipe.xgrid, rtol=1e-12, atol=0.0)
         if _evolution_theory(op_recipe.card) != wanted or not same_grid:
-            raise UserError(f"operator {op} evolves with another theory or x-grid than FK table {digest} needs")
+            raise UserError(
+                f"operator {op} evolves with another theory or x-grid than FK table {digest} needs"
+            )
         path = cache.entry_path("operator", op, OPERATOR_FILE)
         if not path.is_file():
             raise UserError(f"fktable entry {digest}: operator {op} is not in {cache.root}; {hint}")
@@ -94,5 +98,9 @@ def build_fktable(cache: TheoryCache, digest: str, operators: Sequence[str]) -> 
         reached.extend(op_recipe.mu2grid)
     missing = sorted(set(recipe.scales) - set(reached))
     if missing:
-        raise UserError(f"fktable entry {digest}: the operators given do not reach Q2 = {missing[:5]} GeV^2")
-    return _publish(cache, key, FKTABLE_FILE, lambda path: compute_fktable(recipe.card, grid, paths, path))
+        raise UserError(
+            f"fktable entry {digest}: the operators given do not reach Q2 = {missing[:5]} GeV^2"
+        )
+    return _publish(
+        cache, key, FKTABLE_FILE, lambda path: compute_fktable(recipe.card, grid, paths, path)
+    )

@@ -47,7 +47,9 @@ def evolution_settings(card: TheoryCard) -> dict[str, Any]:
     }
 
 
-def fktable_key(grid: str, card: TheoryCard, xgrid: Sequence[float], scales: Sequence[float]) -> CacheKey:
+def fktable_key(
+    grid: str, card: TheoryCard, xgrid: Sequence[float], scales: Sequence[float]
+) -> CacheKey:
     """The grid's digest, the whole operator (however it is split into groups) and the evolution settings."""
     inputs = {
         "grid": grid,
@@ -72,8 +74,12 @@ class FkTableRecipe:
 
     @classmethod
     def from_record(cls, recipe: Mapping[str, Any]) -> FkTableRecipe:
-        return cls(TheoryCard.from_recipe(recipe["card"]), str(recipe["grid"]), tuple(recipe["xgrid"]),
-                   tuple(recipe["scales"]))
+        return cls(
+            TheoryCard.from_recipe(recipe["card"]),
+            str(recipe["grid"]),
+            tuple(recipe["xgrid"]),
+            tuple(recipe["scales"]),
+        )
 
     def key(self) -> CacheKey:
         return fktable_key(self.grid, self.card, self.xgrid, self.scales)
@@ -98,7 +104,9 @@ def _alphas(card: TheoryCard, mur2: np.ndarray, xir: float) -> list[float]:
     return [4.0 * np.pi * couplings.a_s(float(q2), nf_to=nf_at(card, q2)) for q2 in scales]
 
 
-def compute_fktable(card: TheoryCard, grid_path: str | Path, operator_paths: Sequence[str | Path], path: str | Path) -> Path:
+def compute_fktable(
+    card: TheoryCard, grid_path: str | Path, operator_paths: Sequence[str | Path], path: str | Path
+) -> Path:
     """Evolve the grid with the operators (all groups of one data set) and write the FK table."""
     import eko
     import pineappl
@@ -109,7 +117,9 @@ def compute_fktable(card: TheoryCard, grid_path: str | Path, operator_paths: Seq
     settings = evolution_settings(card)
     grid = pineappl.grid.Grid.read(str(grid_path))
     grid.optimize()
-    mask = pineappl.boc.Order.create_mask(grid.orders(), settings["max_as"], settings["max_al"], True)
+    mask = pineappl.boc.Order.create_mask(
+        grid.orders(), settings["max_as"], settings["max_al"], True
+    )
     info = grid.evolve_info(mask)
     x_nodes = np.asarray(info.x1)
     needed = np.asarray(info.fac1)
@@ -117,16 +127,22 @@ def compute_fktable(card: TheoryCard, grid_path: str | Path, operator_paths: Seq
     with contextlib.ExitStack() as stack:
         operators = [stack.enter_context(eko.EKO.read(Path(p))) for p in operator_paths]
         covered = np.concatenate([o.mu2grid for o in operators]) if operators else np.zeros(0)
-        missing = [q2 for q2 in needed if not np.any(np.isclose(covered, q2 * settings["xif"] ** 2))]
+        missing = [
+            q2 for q2 in needed if not np.any(np.isclose(covered, q2 * settings["xif"] ** 2))
+        ]
         if missing:
-            raise ValueError(f"the operators miss the grid's scales {missing[:5]}{'...' if len(missing) > 5 else ''}")
+            raise ValueError(
+                f"the operators miss the grid's scales {missing[:5]}{'...' if len(missing) > 5 else ''}"
+            )
         convolution = grid.convolutions[0].convolution_types
         degree = operators[0].operator_card.configs.interpolation_polynomial_degree
 
         def slices() -> Iterator[tuple[Any, np.ndarray]]:
             for operator in operators:
                 for (q2, _), op in operator.items():
-                    op = manipulate.xgrid_reshape(op, operator.xgrid, degree, targetgrid=XGrid(x_nodes))
+                    op = manipulate.xgrid_reshape(
+                        op, operator.xgrid, degree, targetgrid=XGrid(x_nodes)
+                    )
                     op = manipulate.to_evol(op, source=True)
                     slice_info = pineappl.evolution.OperatorSliceInfo(
                         fac0=operator.mu20,
@@ -149,10 +165,16 @@ def compute_fktable(card: TheoryCard, grid_path: str | Path, operator_paths: Seq
         )
         fktable.optimize(pineappl.fk_table.FkAssumptions(settings["assumptions"]))
         fktable.set_metadata("eko_version", operators[0].metadata.version)
-        fktable.set_metadata("eko_theory_card", json.dumps(operators[0].theory_card.raw, sort_keys=True))
-        fktable.set_metadata("eko_operator_card", json.dumps(operators[0].operator_card.raw, sort_keys=True))
+        fktable.set_metadata(
+            "eko_theory_card", json.dumps(operators[0].theory_card.raw, sort_keys=True)
+        )
+        fktable.set_metadata(
+            "eko_operator_card", json.dumps(operators[0].operator_card.raw, sort_keys=True)
+        )
         mugrids = [o.operator_card.raw["mugrid"] for o in operators]
-        fktable.set_metadata("replifold_operator_mugrids", json.dumps(mugrids))  # one eko file per group of scales
+        fktable.set_metadata(
+            "replifold_operator_mugrids", json.dumps(mugrids)
+        )  # one eko file per group of scales
     fktable.set_metadata("theory_card", json.dumps(card.canonical(), sort_keys=True))
     fktable.set_metadata("replifold_theory_id", str(card.id))
     with atomic_output(path, suffix=".pineappl.lz4") as tmp:

@@ -22,7 +22,9 @@ from replifold.theory.cards import IDENTITY_KEYS, TheoryCard, yadism_theory
 
 GRID_FILE = "grid.pineappl.lz4"
 GRID_PACKAGES = ("yadism", "pineappl", "eko")  # eko: yadism's interpolation and matching atlas
-INTERPOLATION_DEGREE = 4  # NNPDF's grids and operators interpolate with degree-4 polynomials in log x
+INTERPOLATION_DEGREE = (
+    4  # NNPDF's grids and operators interpolate with degree-4 polynomials in log x
+)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,9 @@ class DisKinematics:
             raise ValueError("x, q2 and y need one entry per data point")
 
     @classmethod
-    def from_arrays(cls, x: Sequence[float], q2: Sequence[float], y: Sequence[float]) -> DisKinematics:
+    def from_arrays(
+        cls, x: Sequence[float], q2: Sequence[float], y: Sequence[float]
+    ) -> DisKinematics:
         return cls(tuple(map(float, x)), tuple(map(float, q2)), tuple(map(float, y)))
 
     @property
@@ -62,7 +66,9 @@ class DisKinematics:
         return tuple(sorted(set(self.q2)))
 
 
-def observables_card(observable: DisObservable, kinematics: DisKinematics, xgrid: Sequence[float]) -> dict[str, Any]:
+def observables_card(
+    observable: DisObservable, kinematics: DisKinematics, xgrid: Sequence[float]
+) -> dict[str, Any]:
     """yadism's observable runcard (the layout of NNPDF's pinecards)."""
     return {
         "PolarizationDIS": float(observable.polarization),
@@ -76,13 +82,16 @@ def observables_card(observable: DisObservable, kinematics: DisKinematics, xgrid
         "interpolation_xgrid": [float(x) for x in xgrid],
         "observables": {
             observable.name: [
-                {"x": x, "Q2": q2, "y": y} for x, q2, y in zip(kinematics.x, kinematics.q2, kinematics.y, strict=True)
+                {"x": x, "Q2": q2, "y": y}
+                for x, q2, y in zip(kinematics.x, kinematics.q2, kinematics.y, strict=True)
             ]
         },
     }
 
 
-def grid_key(card: TheoryCard, observable: DisObservable, kinematics: DisKinematics, xgrid: Sequence[float]) -> CacheKey:
+def grid_key(
+    card: TheoryCard, observable: DisObservable, kinematics: DisKinematics, xgrid: Sequence[float]
+) -> CacheKey:
     """Exactly what yadism is given (but the card's id and comment), plus the versions that compute it."""
     theory = {k: v for k, v in yadism_theory(card).items() if k not in IDENTITY_KEYS}
     inputs = {"theory": theory, "observables": observables_card(observable, kinematics, xgrid)}
@@ -108,7 +117,9 @@ class GridRecipe:
         return cls(
             card=TheoryCard.from_recipe(recipe["card"]),
             observable=DisObservable(**recipe["observable"]),
-            kinematics=DisKinematics.from_arrays(kinematics["x"], kinematics["q2"], kinematics["y"]),
+            kinematics=DisKinematics.from_arrays(
+                kinematics["x"], kinematics["q2"], kinematics["y"]
+            ),
             xgrid=tuple(recipe["xgrid"]),
         )
 
@@ -120,7 +131,11 @@ class GridRecipe:
 
 
 def compute_grid(
-    card: TheoryCard, observable: DisObservable, kinematics: DisKinematics, xgrid: Sequence[float], path: str | Path
+    card: TheoryCard,
+    observable: DisObservable,
+    kinematics: DisKinematics,
+    xgrid: Sequence[float],
+    path: str | Path,
 ) -> Path:
     """Run yadism and write the PineAPPL grid to ``path`` (atomically)."""
     import yadism

@@ -55,8 +55,14 @@ def eko_runcards(card: TheoryCard, xgrid: Sequence[float], mu2grid: Sequence[flo
 
 
 def operator_key(card: TheoryCard, xgrid: Sequence[float], mu2grid: Sequence[float]) -> CacheKey:
-    recipe = {"card": card.recipe(), "xgrid": [float(x) for x in xgrid], "mu2grid": sorted(float(m) for m in mu2grid)}
-    return make_key("operator", eko_runcards(card, xgrid, sorted(mu2grid)), OPERATOR_PACKAGES, recipe)
+    recipe = {
+        "card": card.recipe(),
+        "xgrid": [float(x) for x in xgrid],
+        "mu2grid": sorted(float(m) for m in mu2grid),
+    }
+    return make_key(
+        "operator", eko_runcards(card, xgrid, sorted(mu2grid)), OPERATOR_PACKAGES, recipe
+    )
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,9 @@ class OperatorRecipe:
 
     @classmethod
     def from_record(cls, recipe: Mapping[str, Any]) -> OperatorRecipe:
-        return cls(TheoryCard.from_recipe(recipe["card"]), tuple(recipe["xgrid"]), tuple(recipe["mu2grid"]))
+        return cls(
+            TheoryCard.from_recipe(recipe["card"]), tuple(recipe["xgrid"]), tuple(recipe["mu2grid"])
+        )
 
     def key(self) -> CacheKey:
         return operator_key(self.card, self.xgrid, self.mu2grid)
@@ -76,7 +84,9 @@ class OperatorRecipe:
         return compute_operator(self.card, self.xgrid, self.mu2grid, path)
 
 
-def compute_operator(card: TheoryCard, xgrid: Sequence[float], mu2grid: Sequence[float], path: str | Path) -> Path:
+def compute_operator(
+    card: TheoryCard, xgrid: Sequence[float], mu2grid: Sequence[float], path: str | Path
+) -> Path:
     """Solve the evolution from ``Q0`` to every scale of ``mu2grid`` and write eko's tar file (atomically)."""
     import eko
 

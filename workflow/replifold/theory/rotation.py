@@ -77,7 +77,9 @@ def rotation_matrix(pids: Sequence[int]) -> np.ndarray:
     """(len(pids), 8): the flavour-basis coefficients of each evolution-basis channel."""
     unknown = [p for p in pids if p not in EVOLUTION_TO_FLAVOUR]
     if unknown:
-        raise ValueError(f"FK table channels {unknown} are not in the evolution basis {sorted(EVOLUTION_TO_FLAVOUR)}")
+        raise ValueError(
+            f"FK table channels {unknown} are not in the evolution basis {sorted(EVOLUTION_TO_FLAVOUR)}"
+        )
     return np.stack([EVOLUTION_TO_FLAVOUR[int(p)] for p in pids])
 
 

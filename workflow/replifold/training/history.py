@@ -49,7 +49,9 @@ class TrainingHistory:
         return cls(
             stride=int(stride),
             epochs=np.arange(rows, dtype=np.int64) * stride,
-            values={name: values[:rows, k, :].astype(np.float64) for k, name in enumerate(QUANTITIES)},
+            values={
+                name: values[:rows, k, :].astype(np.float64) for k, name in enumerate(QUANTITIES)
+            },
             positivity_multiplier=multipliers[:rows, 0].astype(np.float64),
             integrability_multipliers=multipliers[:rows, 1:].astype(np.float64),
             integrability_sets=tuple(integrability_sets),

@@ -38,7 +38,11 @@ def fitted_indices(problem: Problem, exclude_datasets: Sequence[str] = ()) -> np
     unknown = sorted(set(exclude_datasets) - set(names))
     if unknown:
         raise UserError(f"cannot exclude unknown datasets {unknown}; the problem has {names}")
-    kept = [np.arange(d.offset, d.offset + d.ndata) for d in problem.datasets if d.name not in exclude_datasets]
+    kept = [
+        np.arange(d.offset, d.offset + d.ndata)
+        for d in problem.datasets
+        if d.name not in exclude_datasets
+    ]
     if not kept:
         raise UserError("every dataset is excluded: nothing left to fit")
     return np.concatenate(kept)
@@ -65,10 +69,14 @@ class ReplicaChi2Layout:
         """Training and validation chi2 per replica, in float64, for predictions (R, n)."""
         residual = self.data - np.asarray(predictions, dtype=np.float64)
         squares = np.einsum("rmn,rn->rm", self.whiten, residual) ** 2
-        return (squares * self.training_rows).sum(axis=1), (squares * self.validation_rows).sum(axis=1)
+        return (squares * self.training_rows).sum(axis=1), (squares * self.validation_rows).sum(
+            axis=1
+        )
 
 
-def replica_chi2_layout(problem: Problem, rows: Sequence[int], indices: np.ndarray) -> ReplicaChi2Layout:
+def replica_chi2_layout(
+    problem: Problem, rows: Sequence[int], indices: np.ndarray
+) -> ReplicaChi2Layout:
     """The layout for the replicas stored in ``rows`` of ``problem.replica_data``.
 
     Validation points are the non-training points of datasets with ``frac < 1``; a dataset
@@ -163,4 +171,6 @@ def whitened_chi2(whiten, data, training_rows, validation_rows, predictions):
     residual = data - predictions
     whitened = tf.linalg.matvec(whiten, residual)
     squares = tf.square(whitened)
-    return tf.reduce_sum(squares * training_rows, axis=-1), tf.reduce_sum(squares * validation_rows, axis=-1)
+    return tf.reduce_sum(squares * training_rows, axis=-1), tf.reduce_sum(
+        squares * validation_rows, axis=-1
+    )

@@ -49,8 +49,12 @@ def clip_per_replica(gradients: Sequence[tf.Tensor], clipnorm: float | None) -> 
     clipped = []
     for gradient in gradients:
         flat = tf.reshape(gradient, [tf.shape(gradient)[0], -1])
-        squares = tf.reshape(tf.einsum("rk,rk->r", flat, flat), [-1] + [1] * (gradient.shape.rank - 1))
+        squares = tf.reshape(
+            tf.einsum("rk,rk->r", flat, flat), [-1] + [1] * (gradient.shape.rank - 1)
+        )
         nonzero = squares > 0.0
-        norm = tf.where(nonzero, tf.sqrt(tf.where(nonzero, squares, tf.ones_like(squares))), squares)
+        norm = tf.where(
+            nonzero, tf.sqrt(tf.where(nonzero, squares, tf.ones_like(squares))), squares
+        )
         clipped.append(gradient * clipnorm / tf.maximum(norm, clipnorm))
     return clipped

@@ -94,4 +94,6 @@ class Progress:
             self.stream.write("\n")
             self.stream.flush()
         if final is not None:
-            log.info(f"{self.label}: stopped at epoch {final[0]} after {duration(self.clock() - self._started)} | {final[1]}")
+            log.info(
+                f"{self.label}: stopped at epoch {final[0]} after {duration(self.clock() - self._started)} | {final[1]}"
+            )

@@ -64,15 +64,25 @@ def replica_rows(problem: Problem, replicas: Sequence[int]) -> list[int]:
     missing = [r for r in replicas if r not in set(problem.replica_ids.tolist())]
     if missing:
         known = problem.replica_ids.tolist()
-        raise UserError(f"replicas {missing} are not in the data (it has replicas {known[0]}-{known[-1]})")
+        raise UserError(
+            f"replicas {missing} are not in the data (it has replicas {known[0]}-{known[-1]})"
+        )
     if len(set(replicas)) != len(replicas):
         raise UserError(f"replicas repeated in {list(replicas)}")
     return [problem.replica_index(r) for r in replicas]
 
 
-def build_model(runcard: Mapping[str, Any], problem: Problem, replicas: Sequence[int]) -> StackedPDF:
+def build_model(
+    runcard: Mapping[str, Any], problem: Problem, replicas: Sequence[int]
+) -> StackedPDF:
     seeds = [seeding.nn_seed(int(runcard["nnseed"]), r) for r in replicas]
-    return StackedPDF(ModelSpec.from_runcard(dict(runcard)), seeds, problem.xgrid, problem.integration_x, problem.integration_w)
+    return StackedPDF(
+        ModelSpec.from_runcard(dict(runcard)),
+        seeds,
+        problem.xgrid,
+        problem.integration_x,
+        problem.integration_w,
+    )
 
 
 def compiled_xf(model: StackedPDF) -> np.ndarray:
@@ -102,14 +112,21 @@ def integrability_columns(model: StackedPDF, settings: TrainingSettings) -> list
     return [basis.index(s.combination) for s in settings.integrability]
 
 
-def make_forward(model: StackedPDF, fitted: Observables, positivity: PositivityObservables, settings: TrainingSettings):
+def make_forward(
+    model: StackedPDF,
+    fitted: Observables,
+    positivity: PositivityObservables,
+    settings: TrainingSettings,
+):
     """The training step's forward pass; the integrability points join the x-grid in one pass."""
     columns = integrability_columns(model, settings)
     if not columns:
 
         def forward() -> ForwardOutputs:
             xf = model(None)
-            return ForwardOutputs(fitted(xf), positivity(xf), tf.zeros([tf.shape(xf)[0], 0], xf.dtype))
+            return ForwardOutputs(
+                fitted(xf), positivity(xf), tf.zeros([tf.shape(xf)[0], 0], xf.dtype)
+            )
 
         return forward
 
@@ -144,7 +161,9 @@ def train_replicas(
     stacked = replicas * min_stack if len(replicas) < min_stack else replicas
     indices = fitted_indices(problem, exclude_datasets)
     model = build_model(runcard, problem, stacked)
-    fitted = Observables(problem, [d.name for d in problem.datasets if d.name not in exclude_datasets])
+    fitted = Observables(
+        problem, [d.name for d in problem.datasets if d.name not in exclude_datasets]
+    )
     positivity = PositivityObservables(problem)
     layout = replica_chi2_layout(problem, [problem.replica_index(r) for r in stacked], indices)
     forward = make_forward(model, fitted, positivity, settings)
@@ -162,7 +181,9 @@ def train_replicas(
     everything = Observables(problem)
     sets = tf.constant(set_matrix(positivity.sizes), model.compute_dtype)
     kept_epoch = np.where(outcome.best_epoch >= 0, outcome.best_epoch, outcome.last_epoch)
-    kept_lambda = tf.constant([settings.positivity.at(int(e)) for e in kept_epoch], model.compute_dtype)
+    kept_lambda = tf.constant(
+        [settings.positivity.at(int(e)) for e in kept_epoch], model.compute_dtype
+    )
 
     def evaluate():
         xf = model(None)

@@ -59,15 +59,23 @@ class TrainingSettings:
                 history_stride=int((runcard.get("history") or {}).get("stride", 10)),
             )
         except KeyError as missing:
-            raise RuncardError(("parameters", str(missing.args[0])), "required training setting is missing") from None
+            raise RuncardError(
+                ("parameters", str(missing.args[0])), "required training setting is missing"
+            ) from None
         if settings.epochs < 1:
-            raise RuncardError(("parameters", "epochs"), "must be at least 1", found=settings.epochs)
+            raise RuncardError(
+                ("parameters", "epochs"), "must be at least 1", found=settings.epochs
+            )
         if settings.positivity.update_freq < 1:
             raise RuncardError(
-                ("parameters", "positivity", "update_freq"), "must be at least 1", found=settings.positivity.update_freq
+                ("parameters", "positivity", "update_freq"),
+                "must be at least 1",
+                found=settings.positivity.update_freq,
             )
         if settings.history_stride < 1:
-            raise RuncardError(("history", "stride"), "must be at least 1", found=settings.history_stride)
+            raise RuncardError(
+                ("history", "stride"), "must be at least 1", found=settings.history_stride
+            )
         return settings
 
 
@@ -81,7 +89,10 @@ def integrability_sets(runcard: Mapping[str, Any], epochs: int) -> tuple[Integra
         name = entry["dataset"]
         if name not in INTEGRABILITY_SETS:
             raise RuncardError.unknown(
-                ("integrability", "integdatasets", i, "dataset"), "unknown integrability set", name, INTEGRABILITY_SETS
+                ("integrability", "integdatasets", i, "dataset"),
+                "unknown integrability set",
+                name,
+                INTEGRABILITY_SETS,
             )
         first, factor = initial_and_multiplier(
             None if initial is None else float(initial),
@@ -89,5 +100,9 @@ def integrability_sets(runcard: Mapping[str, Any], epochs: int) -> tuple[Integra
             float(entry["maxlambda"]),
             int(epochs / UPDATE_FREQ),
         )
-        sets.append(IntegrabilitySet(name, INTEGRABILITY_SETS[name], LagrangeSchedule(first, factor, UPDATE_FREQ)))
+        sets.append(
+            IntegrabilitySet(
+                name, INTEGRABILITY_SETS[name], LagrangeSchedule(first, factor, UPDATE_FREQ)
+            )
+        )
     return tuple(sets)

@@ -29,7 +29,9 @@ def require_tensorboard() -> None:
         )
 
 
-def write_tensorboard(history: TrainingHistory, replicas: Sequence[int], logdir: str | os.PathLike) -> Path:
+def write_tensorboard(
+    history: TrainingHistory, replicas: Sequence[int], logdir: str | os.PathLike
+) -> Path:
     """``logdir/replica_<i>/``: each recorded quantity and multiplier against the epoch."""
     logdir = Path(logdir)
     for column, replica in enumerate(replicas):
@@ -41,8 +43,12 @@ def write_tensorboard(history: TrainingHistory, replicas: Sequence[int], logdir:
                     value = values[row, column]
                     if np.isfinite(value):
                         tf.summary.scalar(name, float(value), step=step)
-                tf.summary.scalar("positivity_multiplier", float(history.positivity_multiplier[row]), step=step)
-                for name, value in zip(history.integrability_sets, history.integrability_multipliers[row], strict=True):
+                tf.summary.scalar(
+                    "positivity_multiplier", float(history.positivity_multiplier[row]), step=step
+                )
+                for name, value in zip(
+                    history.integrability_sets, history.integrability_multipliers[row], strict=True
+                ):
                     tf.summary.scalar(f"integrability_multiplier/{name}", float(value), step=step)
         writer.close()
     return logdir

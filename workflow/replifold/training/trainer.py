@@ -113,7 +113,9 @@ class ReplicaTrainer:
         self.replicas = int(layout.data.shape[0])
         wrong = [v.path for v in self.variables if v.shape[0] != self.replicas]
         if wrong:
-            raise ValueError(f"variables without a leading replica axis of size {self.replicas}: {wrong}")
+            raise ValueError(
+                f"variables without a leading replica axis of size {self.replicas}: {wrong}"
+            )
         self.dtype = self.variables[0].dtype
         self.chunk_epochs = int(chunk_epochs)
         self._whiten = tf.constant(layout.whiten, self.dtype)
@@ -123,13 +125,17 @@ class ReplicaTrainer:
         self._has_validation = tf.constant(layout.n_validation > 0)
         self.n_stopping = np.where(layout.n_validation > 0, layout.n_validation, layout.n_training)
         self._n_training = tf.constant(np.maximum(layout.n_training, 1), self.dtype)
-        self._n_validation = tf.constant(np.where(layout.n_validation > 0, layout.n_validation, np.nan), self.dtype)
+        self._n_validation = tf.constant(
+            np.where(layout.n_validation > 0, layout.n_validation, np.nan), self.dtype
+        )
         self._n_stopping = tf.constant(np.maximum(self.n_stopping, 1), self.dtype)
         self._positivity_sets = tf.constant(set_matrix(positivity_sizes), self.dtype)
         schedules = [s.schedule for s in settings.integrability]
         self._integ_initial = tf.constant([s.initial for s in schedules], self.dtype)
         self._integ_factor = tf.constant([s.multiplier for s in schedules], self.dtype)
-        self._integ_spread = tf.constant(np.repeat(np.eye(len(schedules)), integrability_points, axis=1), self.dtype)
+        self._integ_spread = tf.constant(
+            np.repeat(np.eye(len(schedules)), integrability_points, axis=1), self.dtype
+        )
 
         self.optimizer = make_optimizer(settings.optimizer_name, settings.learning_rate)
         self.optimizer.build(self.variables)
@@ -141,18 +147,24 @@ class ReplicaTrainer:
         self.best_epoch = tf.Variable(tf.fill([R], -1), trainable=False)
         self.last_epoch = tf.Variable(tf.fill([R], -1), trainable=False)
         self.since_best = tf.Variable(tf.zeros([R], tf.int32), trainable=False)
-        self.best_weights = [tf.Variable(tf.convert_to_tensor(v), trainable=False) for v in self.variables]
+        self.best_weights = [
+            tf.Variable(tf.convert_to_tensor(v), trainable=False) for v in self.variables
+        ]
         rows = settings.history_rows
         nan = tf.constant(np.nan, self.dtype)
         self.history_values = tf.Variable(tf.fill([rows, len(QUANTITIES), R], nan), trainable=False)
-        self.history_multipliers = tf.Variable(tf.fill([rows, 1 + len(schedules)], nan), trainable=False)
+        self.history_multipliers = tf.Variable(
+            tf.fill([rows, 1 + len(schedules)], nan), trainable=False
+        )
         self._run_chunk = tf.function(self._chunk, jit_compile=jit_compile)
 
     def multipliers(self, epoch: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """The positivity multiplier and the integrability multipliers (nsets,) in force at ``epoch``."""
         positivity = self.settings.positivity
         updates = tf.cast(epoch // positivity.update_freq, self.dtype)
-        positivity_lambda = positivity.initial * tf.pow(tf.constant(positivity.multiplier, self.dtype), updates)
+        positivity_lambda = positivity.initial * tf.pow(
+            tf.constant(positivity.multiplier, self.dtype), updates
+        )
         integ_updates = tf.cast(epoch // UPDATE_FREQ, self.dtype)
         return positivity_lambda, self._integ_initial * tf.pow(self._integ_factor, integ_updates)
 
@@ -163,7 +175,9 @@ class ReplicaTrainer:
             row = epoch // stride
             recorded = tf.where(active[None, :], tf.stack(values), tf.constant(np.nan, self.dtype))
             self.history_values.scatter_nd_update([[row]], recorded[None])
-            self.history_multipliers.scatter_nd_update([[row]], tf.concat([[positivity_lambda], integ_lambdas], 0)[None])
+            self.history_multipliers.scatter_nd_update(
+                [[row]], tf.concat([[positivity_lambda], integ_lambdas], 0)[None]
+            )
             return tf.constant(0)
 
         tf.cond(epoch % stride == 0, write, lambda: tf.constant(0))
@@ -176,11 +190,19 @@ class ReplicaTrainer:
         with tf.GradientTape() as tape:
             out = self.forward()
             chi2_tr, chi2_vl = whitened_chi2(
-                self._whiten, self._data, self._training_rows, self._validation_rows, out.predictions
+                self._whiten,
+                self._data,
+                self._training_rows,
+                self._validation_rows,
+                out.predictions,
             )
-            positivity_sets = positivity_set_losses(out.positivity, self._positivity_sets, positivity_lambda)
+            positivity_sets = positivity_set_losses(
+                out.positivity, self._positivity_sets, positivity_lambda
+            )
             positivity_loss = tf.reduce_sum(positivity_sets, axis=-1)
-            integ_loss = integrability_loss(out.integrability, tf.linalg.matvec(self._integ_spread, integ_lambdas, True))
+            integ_loss = integrability_loss(
+                out.integrability, tf.linalg.matvec(self._integ_spread, integ_lambdas, True)
+            )
             loss = chi2_tr + positivity_loss + integ_loss
             total = tf.reduce_sum(loss)
         gradients = tape.gradient(total, self.variables)
@@ -192,7 +214,9 @@ class ReplicaTrainer:
         stopping_chi2 = tf.where(self._has_validation, chi2_vl, chi2_tr) / self._n_stopping
         counting = self.best_epoch >= 0
         finite = tf.math.is_finite(loss) & tf.math.is_finite(stopping_loss)
-        improved = active & finite & positivity_passes(positivity_sets, settings.positivity_threshold)
+        improved = (
+            active & finite & positivity_passes(positivity_sets, settings.positivity_threshold)
+        )
         improved &= counting | (stopping_chi2 < settings.threshold_chi2)
         improved &= stopping_loss < self.best_loss
         self.best_loss.assign(tf.where(improved, stopping_loss, self.best_loss))
@@ -216,7 +240,9 @@ class ReplicaTrainer:
         self.stop_code.assign(tf.where(active, code, self.stop_code))
         self.active.assign(still_active)
         for variable, value in zip(self.variables, before):
-            variable.assign(tf.where(_replica_mask(still_active, value.shape.rank), variable, value))
+            variable.assign(
+                tf.where(_replica_mask(still_active, value.shape.rank), variable, value)
+            )
         self.epoch.assign_add(1)
 
     def _chunk(self, epochs: tf.Tensor) -> None:
@@ -251,7 +277,9 @@ class ReplicaTrainer:
             progress.close()
         has_best = self.best_epoch.numpy() >= 0
         for variable, best in zip(self.variables, self.best_weights):
-            variable.assign(tf.where(_replica_mask(tf.constant(has_best), best.shape.rank), best, variable))
+            variable.assign(
+                tf.where(_replica_mask(tf.constant(has_best), best.shape.rank), best, variable)
+            )
         epochs_run = int(self.epoch.numpy())
         return TrainingOutcome(
             stop_reason=tuple(STOP_NAMES[int(c)] for c in self.stop_code.numpy()),

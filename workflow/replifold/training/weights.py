@@ -37,17 +37,25 @@ def load_weights(model: StackedPDF, path: str | os.PathLike) -> None:
         model.load_weights(link)
 
 
-def save_model(model: StackedPDF, target: TrainedModelDir, replicas: list[int], **labels: str) -> None:
+def save_model(
+    model: StackedPDF, target: TrainedModelDir, replicas: list[int], **labels: str
+) -> None:
     """``weights.h5`` and ``model.json`` (the model's config, the replica numbers it holds and any
     ``labels``: an IMNN batch says which problem's model class rebuilds it)."""
-    write_json(target.model, {**labels, "config": model.get_config(), "replicas": list(map(int, replicas))})
+    write_json(
+        target.model, {**labels, "config": model.get_config(), "replicas": list(map(int, replicas))}
+    )
     save_weights(model, target.weights)
 
 
-def load_model(source: TrainedModelDir, model_class: type = StackedPDF) -> tuple[StackedPDF, list[int]]:
+def load_model(
+    source: TrainedModelDir, model_class: type = StackedPDF
+) -> tuple[StackedPDF, list[int]]:
     """The model saved by ``save_model`` with its weights, and its replica numbers."""
     if not source.model.is_file():
-        raise UserError(f"no trained model in {source.path} (missing {source.model.name}); run 'replifold fit' first")
+        raise UserError(
+            f"no trained model in {source.path} (missing {source.model.name}); run 'replifold fit' first"
+        )
     saved = read_json(source.model)
     model = model_class.from_config(saved["config"])
     load_weights(model, source.weights)

@@ -63,6 +63,10 @@ class FilesEngine(ScanEngine):
                 try:
                     ctx.space.point(params)
                 except ValueError as error:
-                    raise UserError(f"{path}: trial {trial} does not fit this runcard's search space: {error}") from None
+                    raise UserError(
+                        f"{path}: trial {trial} does not fit this runcard's search space: {error}"
+                    ) from None
                 return params
-        raise UserError(f"{path} has no trial {trial}; rerun 'replifold suggest {ctx.layout.root} --round {round_}'")
+        raise UserError(
+            f"{path} has no trial {trial}; rerun 'replifold suggest {ctx.layout.root} --round {round_}'"
+        )

@@ -35,11 +35,17 @@ class Timing:
 def _crashed(jobs: ScanJobs) -> None:
     errors = jobs.docs(JOB_STATE_ERROR)
     if errors:
-        shown = "\n  ".join(f"trial {d['tid']} ({d['owner']}): {': '.join(d['misc']['error'])}" for d in errors)
-        raise UserError(f"trials crashed on their workers (rerun the driver to queue them again):\n  {shown}")
+        shown = "\n  ".join(
+            f"trial {d['tid']} ({d['owner']}): {': '.join(d['misc']['error'])}" for d in errors
+        )
+        raise UserError(
+            f"trials crashed on their workers (rerun the driver to queue them again):\n  {shown}"
+        )
 
 
-def drive(engine: MongoEngine, workers: int, timing: Timing, report: Callable[[str], None]) -> list[TrialOutcome]:
+def drive(
+    engine: MongoEngine, workers: int, timing: Timing, report: Callable[[str], None]
+) -> list[TrialOutcome]:
     """Run the scan to its end; the finished trials in tid order.
 
     However the driver stops short of the end, the scan is marked failed, so workers stop too.
@@ -52,10 +58,14 @@ def drive(engine: MongoEngine, workers: int, timing: Timing, report: Callable[[s
         raise
 
 
-def _drive(engine: MongoEngine, workers: int, timing: Timing, report: Callable[[str], None]) -> list[TrialOutcome]:
+def _drive(
+    engine: MongoEngine, workers: int, timing: Timing, report: Callable[[str], None]
+) -> list[TrialOutcome]:
     ctx, jobs = engine.ctx, engine.jobs
     jobs.ensure_indexes()
-    for tid in jobs.requeue(JOB_STATE_ERROR) + jobs.requeue(JOB_STATE_RUNNING, timing.stale_after_s):
+    for tid in jobs.requeue(JOB_STATE_ERROR) + jobs.requeue(
+        JOB_STATE_RUNNING, timing.stale_after_s
+    ):
         report(f"trial {tid} queued again (left unfinished by an earlier run)")
     n_trials, written = ctx.scan.n_trials, None
     unattended_since = time.monotonic()
@@ -84,7 +94,9 @@ def _drive(engine: MongoEngine, workers: int, timing: Timing, report: Callable[[
             (proposal,) = engine.propose([len(tids)], finished)
             engine.submit([proposal])
             tids.append(proposal.trial)
-            report(f"trial {proposal.trial}: {proposal.algorithm} proposal from {len(finished)} finished trials")
+            report(
+                f"trial {proposal.trial}: {proposal.algorithm} proposal from {len(finished)} finished trials"
+            )
         time.sleep(timing.poll_s)
     write_store(ctx, finished)
     jobs.set_scan_state(SCAN_FINISHED)

@@ -35,7 +35,9 @@ def compress(jobs: ScanJobs, archive: Path) -> int:
     """Write the scan's jobs to ``archive``; the number of jobs."""
     docs = list(jobs.db[JOBS].find({"exp_key": jobs.exp_key}, sort=[("tid", 1)]))
     text = json_util.dumps(docs, json_options=JSON_OPTIONS, sort_keys=True, indent=1)
-    atomic_write_bytes(archive, tarball_bytes([(f"{jobs.exp_key}/{JOBS_MEMBER}", text.encode("utf-8"))]))
+    atomic_write_bytes(
+        archive, tarball_bytes([(f"{jobs.exp_key}/{JOBS_MEMBER}", text.encode("utf-8"))])
+    )
     return len(docs)
 
 
@@ -44,13 +46,21 @@ def read_jobs(archive: Path) -> list[dict[str, Any]]:
     tarball = read_tarball(archive)
     found = [name for name in tarball.files if name.endswith(f"/{JOBS_MEMBER}")]
     if found != [f"{tarball.root}/{JOBS_MEMBER}"]:
-        raise UserError(f"{archive}: expected one {tarball.root}/{JOBS_MEMBER}; was it made by 'replifold mongo-compress'?")
+        raise UserError(
+            f"{archive}: expected one {tarball.root}/{JOBS_MEMBER}; was it made by 'replifold mongo-compress'?"
+        )
     try:
         docs = json_util.loads(tarball.files[found[0]].decode("utf-8"), json_options=JSON_OPTIONS)
     except (UnicodeDecodeError, ValueError, TypeError, BSONError) as error:
-        raise UserError(f"{archive}: {JOBS_MEMBER} is not extended JSON ({type(error).__name__}: {error})") from None
-    if not isinstance(docs, list) or not all(isinstance(d, dict) and isinstance(d.get("tid"), int) for d in docs):
-        raise UserError(f"{archive}: {JOBS_MEMBER} is not a list of hyperopt job documents (each with an integer tid)")
+        raise UserError(
+            f"{archive}: {JOBS_MEMBER} is not extended JSON ({type(error).__name__}: {error})"
+        ) from None
+    if not isinstance(docs, list) or not all(
+        isinstance(d, dict) and isinstance(d.get("tid"), int) for d in docs
+    ):
+        raise UserError(
+            f"{archive}: {JOBS_MEMBER} is not a list of hyperopt job documents (each with an integer tid)"
+        )
     if len({d["tid"] for d in docs}) != len(docs):
         raise UserError(f"{archive}: {JOBS_MEMBER} holds some trial id twice")
     return docs
@@ -62,14 +72,25 @@ def extract(jobs: ScanJobs, archive: Path, docs: list[dict[str, Any]], replace: 
     staging, replaced = key + STAGING_SUFFIX, key + REPLACED_SUFFIX
     existing = collection.count_documents({"exp_key": key})
     if existing and not replace:
-        raise UserError(f"the database already holds {existing} jobs of {key!r}; pass --replace to overwrite them")
+        raise UserError(
+            f"the database already holds {existing} jobs of {key!r}; pass --replace to overwrite them"
+        )
     try:
-        collection.delete_many({"exp_key": {"$in": [staging, replaced]}})  # leftovers of an interrupted load
+        collection.delete_many(
+            {"exp_key": {"$in": [staging, replaced]}}
+        )  # leftovers of an interrupted load
         if docs:
-            collection.insert_many([{**{k: v for k, v in doc.items() if k != "_id"}, "exp_key": staging} for doc in docs])
+            collection.insert_many(
+                [
+                    {**{k: v for k, v in doc.items() if k != "_id"}, "exp_key": staging}
+                    for doc in docs
+                ]
+            )
     except (PyMongoError, BSONError) as error:
         collection.delete_many({"exp_key": staging})
-        raise UserError(f"loading {archive} failed ({type(error).__name__}); the scan's {existing} jobs are untouched") from None
+        raise UserError(
+            f"loading {archive} failed ({type(error).__name__}); the scan's {existing} jobs are untouched"
+        ) from None
     collection.update_many({"exp_key": key}, {"$set": {"exp_key": replaced}})
     collection.update_many({"exp_key": staging}, {"$set": {"exp_key": key}})
     collection.delete_many({"exp_key": replaced})
@@ -79,6 +100,8 @@ def extract(jobs: ScanJobs, archive: Path, docs: list[dict[str, Any]], replace: 
 def restore_if_empty(jobs: ScanJobs, archive: Path) -> int | None:
     """The driver's ``--restore``: load ``archive`` unless the database already holds this scan."""
     if jobs.db[JOBS].count_documents({"exp_key": jobs.exp_key}):
-        log.info(f"the database already holds jobs of {jobs.exp_key}: --restore {archive} is not needed")
+        log.info(
+            f"the database already holds jobs of {jobs.exp_key}: --restore {archive} is not needed"
+        )
         return None
     return extract(jobs, archive, read_jobs(archive), replace=False)

@@ -56,15 +56,21 @@ class MongoEngine(ScanEngine):
         self.jobs = jobs
 
     def history(self, before: int) -> list[TrialOutcome]:
-        return [outcome_of(self.ctx, doc) for doc in self.jobs.docs(JOB_STATE_DONE) if int(doc["tid"]) < before]
+        return [
+            outcome_of(self.ctx, doc)
+            for doc in self.jobs.docs(JOB_STATE_DONE)
+            if int(doc["tid"]) < before
+        ]
 
     def propose(self, trials: Sequence[int], history: Sequence[TrialOutcome]) -> list[Proposal]:
         """The algorithm seed depends on ``hyperopt.seed`` and the trial id only, so a proposal
         is a function of which trials had finished when it was made."""
         seeds = [
-            int(np.random.default_rng(derive_seed(self.ctx.scan.seed, "hyperopt", t, ASYNC_COORDINATE)).integers(
-                ALGORITHM_SEED_BOUND
-            ))
+            int(
+                np.random.default_rng(
+                    derive_seed(self.ctx.scan.seed, "hyperopt", t, ASYNC_COORDINATE)
+                ).integers(ALGORITHM_SEED_BOUND)
+            )
             for t in trials
         ]
         return propose(self.ctx, trials, history, seeds)

@@ -25,7 +25,9 @@ from replifold.errors import UserError
 from replifold.hyperopt.engines.mongo.settings import MongoSettings, credentials
 
 JOBS = "jobs"  # hyperopt's collection name
-SCANS = "replifold_scans"  # one control document per scan (exp_key): the driver's state and heartbeat
+SCANS = (
+    "replifold_scans"  # one control document per scan (exp_key): the driver's state and heartbeat
+)
 WORKERS = "replifold_workers"  # one heartbeat document per worker process
 SCAN_RUNNING, SCAN_FINISHED, SCAN_FAILED = "running", "finished", "failed"
 
@@ -109,7 +111,9 @@ class ScanJobs:
         return self.db[JOBS].count_documents(self._query(state={"$in": list(states)}))
 
     def docs(self, *states: int) -> list[dict[str, Any]]:
-        return list(self.db[JOBS].find(self._query(state={"$in": list(states)}), sort=[("tid", ASCENDING)]))
+        return list(
+            self.db[JOBS].find(self._query(state={"$in": list(states)}), sort=[("tid", ASCENDING)])
+        )
 
     def reserve(self, owner: str) -> dict[str, Any] | None:
         """The queued job of lowest tid, now owned by ``owner``; ``None`` when none is queued."""
@@ -117,7 +121,12 @@ class ScanJobs:
         return self.db[JOBS].find_one_and_update(
             self._query(state=JOB_STATE_NEW, owner=None),
             {
-                "$set": {"state": JOB_STATE_RUNNING, "owner": owner, "book_time": now, "refresh_time": now},
+                "$set": {
+                    "state": JOB_STATE_RUNNING,
+                    "owner": owner,
+                    "book_time": now,
+                    "refresh_time": now,
+                },
                 "$push": {"owners": owner},
                 "$inc": {"version": 1},
             },
@@ -131,19 +140,28 @@ class ScanJobs:
     def heartbeat(self, doc: Mapping[str, Any], owner: str) -> bool:
         """Refresh the job's ``refresh_time``; ``False`` when it is no longer ``owner``'s."""
         done = self.db[JOBS].update_one(
-            self._owned(doc, owner), {"$set": {"refresh_time": coarse_utcnow()}, "$inc": {"version": 1}}
+            self._owned(doc, owner),
+            {"$set": {"refresh_time": coarse_utcnow()}, "$inc": {"version": 1}},
         )
         return done.matched_count == 1
 
     def finish(self, doc: Mapping[str, Any], owner: str, result: Mapping[str, Any]) -> bool:
         update = {"state": JOB_STATE_DONE, "result": dict(result), "refresh_time": coarse_utcnow()}
-        done = self.db[JOBS].update_one(self._owned(doc, owner), {"$set": update, "$inc": {"version": 1}})
+        done = self.db[JOBS].update_one(
+            self._owned(doc, owner), {"$set": update, "$inc": {"version": 1}}
+        )
         return done.matched_count == 1
 
     def fail(self, doc: Mapping[str, Any], owner: str, error: BaseException) -> bool:
         """hyperopt's JOB_STATE_ERROR with ``misc.error``, as its worker records a crash."""
-        update = {"state": JOB_STATE_ERROR, "misc.error": [type(error).__name__, str(error)], "refresh_time": coarse_utcnow()}
-        done = self.db[JOBS].update_one(self._owned(doc, owner), {"$set": update, "$inc": {"version": 1}})
+        update = {
+            "state": JOB_STATE_ERROR,
+            "misc.error": [type(error).__name__, str(error)],
+            "refresh_time": coarse_utcnow(),
+        }
+        done = self.db[JOBS].update_one(
+            self._owned(doc, owner), {"$set": update, "$inc": {"version": 1}}
+        )
         return done.matched_count == 1
 
     def requeue(self, state: int, older_than_s: float | None = None) -> list[int]:
@@ -154,16 +172,23 @@ class ScanJobs:
         tids = []
         for doc in self.db[JOBS].find(query, projection=["tid"], sort=[("tid", ASCENDING)]):
             reset = {"state": JOB_STATE_NEW, "owner": None, "book_time": None, "refresh_time": None}
-            if self.db[JOBS].update_one(
-                {**query, "_id": doc["_id"]}, {"$set": reset, "$unset": {"misc.error": ""}, "$inc": {"version": 1}}
-            ).matched_count:
+            if (
+                self.db[JOBS]
+                .update_one(
+                    {**query, "_id": doc["_id"]},
+                    {"$set": reset, "$unset": {"misc.error": ""}, "$inc": {"version": 1}},
+                )
+                .matched_count
+            ):
                 tids.append(doc["tid"])
         return tids
 
     def set_scan_state(self, state: str) -> None:
         """The driver's state; the driver sets it on every poll, so its time is the driver's heartbeat."""
         self.db[SCANS].update_one(
-            {"_id": self.exp_key}, {"$set": {"state": state, "refresh_time": coarse_utcnow()}}, upsert=True
+            {"_id": self.exp_key},
+            {"$set": {"state": state, "refresh_time": coarse_utcnow()}},
+            upsert=True,
         )
 
     def scan_state(self) -> str | None:
@@ -172,19 +197,33 @@ class ScanJobs:
 
     def driver_running(self, stale_after_s: float) -> bool:
         """A driver runs the scan and its heartbeat is recent."""
-        query = {"_id": self.exp_key, "state": SCAN_RUNNING, "refresh_time": {"$gte": _ago(stale_after_s)}}
+        query = {
+            "_id": self.exp_key,
+            "state": SCAN_RUNNING,
+            "refresh_time": {"$gte": _ago(stale_after_s)},
+        }
         return self.db[SCANS].find_one(query, projection=["_id"]) is not None
 
     def worker_seen(self, owner: str, running: bool) -> None:
         self.db[WORKERS].update_one(
             {"_id": owner},
-            {"$set": {"exp_key": self.exp_key, "running": running, "refresh_time": coarse_utcnow()}},
+            {
+                "$set": {
+                    "exp_key": self.exp_key,
+                    "running": running,
+                    "refresh_time": coarse_utcnow(),
+                }
+            },
             upsert=True,
         )
 
     def live_workers(self, stale_after_s: float) -> list[str]:
         """Workers that have not said they left and whose heartbeat is recent."""
-        query = {"exp_key": self.exp_key, "running": True, "refresh_time": {"$gte": _ago(stale_after_s)}}
+        query = {
+            "exp_key": self.exp_key,
+            "running": True,
+            "refresh_time": {"$gte": _ago(stale_after_s)},
+        }
         return sorted(doc["_id"] for doc in self.db[WORKERS].find(query, projection=["_id"]))
 
 

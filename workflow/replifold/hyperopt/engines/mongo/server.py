@@ -33,7 +33,9 @@ def server_command(settings: MongoSettings, dbpath: Path) -> list[str]:
     try:
         command = [part.format(**fields) for part in shlex.split(template)]
     except (KeyError, IndexError, ValueError) as error:
-        raise UserError(f"{SERVER_ENV}: bad command template {template!r} ({error!r}); use {{host}}, {{port}}, {{dbpath}}") from None
+        raise UserError(
+            f"{SERVER_ENV}: bad command template {template!r} ({error!r}); use {{host}}, {{port}}, {{dbpath}}"
+        ) from None
     if not command or shutil.which(command[0]) is None:
         raise UserError(
             f"no MongoDB server answers at {settings.address} and {command[0] if command else template!r} "
@@ -42,7 +44,9 @@ def server_command(settings: MongoSettings, dbpath: Path) -> list[str]:
     return command
 
 
-def wait_for_server(settings: MongoSettings, timeout_s: float, process: subprocess.Popen | None = None) -> bool:
+def wait_for_server(
+    settings: MongoSettings, timeout_s: float, process: subprocess.Popen | None = None
+) -> bool:
     """Ping until the server answers (``True``), ``timeout_s`` passes or ``process`` exits."""
     db = connect(settings, timeout_s=1.0)
     deadline = time.monotonic() + timeout_s
@@ -74,10 +78,14 @@ def scan_server(settings: MongoSettings, dbpath: Path, log: Path) -> Iterator[bo
     dbpath.mkdir(parents=True, exist_ok=True)
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            command, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
     try:
         if not wait_for_server(settings, START_TIMEOUT_S, process):
-            raise UserError(f"the MongoDB server {command[0]} did not answer at {settings.address}; see {log}")
+            raise UserError(
+                f"the MongoDB server {command[0]} did not answer at {settings.address}; see {log}"
+            )
         yield True
     finally:
         stop(process)

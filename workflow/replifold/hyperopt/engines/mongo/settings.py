@@ -94,7 +94,9 @@ def credentials(environ: Mapping[str, str] = os.environ) -> Credentials | None:
         mode = Path(path).stat().st_mode
         line = Path(path).read_text(encoding="utf-8").strip()
     except OSError as error:
-        raise UserError(f"{CREDENTIALS_FILE_ENV}={path}: cannot read it ({error.strerror})") from None
+        raise UserError(
+            f"{CREDENTIALS_FILE_ENV}={path}: cannot read it ({error.strerror})"
+        ) from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         log.warning(f"{CREDENTIALS_FILE_ENV}={path} can be read by other users: chmod 600 {path}")
     username, sep, password = line.partition(":")

@@ -87,7 +87,9 @@ class _DriverWatch:
                 "rerun the driver and the workers to continue the scan"
             )
         elif time.monotonic() > self.deadline:
-            raise UserError(f"no driver ran this scan within {self.wait_s:g} s: start 'replifold mongo-driver' too")
+            raise UserError(
+                f"no driver ran this scan within {self.wait_s:g} s: start 'replifold mongo-driver' too"
+            )
 
 
 def work(
@@ -120,7 +122,7 @@ def work(
                     problem = load_problem(ctx.layout.data_dir, ctx.scan.replica_ids)
                 trial = int(doc["tid"])
                 report(f"trial {trial}: evaluating {doc['spec']}")
-                with _Heartbeat(lambda: jobs.heartbeat(doc, owner), every):
+                with _Heartbeat(lambda doc=doc: jobs.heartbeat(doc, owner), every):
                     try:
                         outcome = evaluate_trial(ctx, problem, trial, dict(doc["spec"]))
                     except Exception as error:
@@ -128,11 +130,17 @@ def work(
                         raise
                 if jobs.finish(doc, owner, job_result(outcome)):
                     done.append(trial)
-                    loss = f"loss {outcome.loss:.6g}" if outcome.status == STATUS_OK else f"failed: {outcome.reason}"
+                    loss = (
+                        f"loss {outcome.loss:.6g}"
+                        if outcome.status == STATUS_OK
+                        else f"failed: {outcome.reason}"
+                    )
                     report(f"trial {trial}: {loss}")
                 else:
                     lost.append(trial)
-                    report(f"trial {trial}: re-queued while it ran (heartbeat too late); its result is another worker's")
+                    report(
+                        f"trial {trial}: re-queued while it ran (heartbeat too late); its result is another worker's"
+                    )
     except PyMongoError as error:
         raise UserError(
             f"the MongoDB server stopped answering ({type(error).__name__}); if the driver started it, the driver "
