@@ -166,7 +166,11 @@ def test_pdf_runcards_default_to_the_closure_problem_and_keep_their_defaults(qui
     expanded = expand_runcard(quick_runcard)
     assert expanded["problem"] == "closure"
     assert expanded["positivity"] == {"posdatasets": []} and expanded["genrep"] is True
-    assert expanded["postfit"] == {"arclength_nsigma": 4.0, "integrability_nsigma": 4.0}
+    assert expanded["postfit"] == {
+        "chi2_nsigma": 4.0,
+        "arclength_nsigma": 4.0,
+        "integrability_threshold": 0.5,
+    }
     assert "imnn" not in expanded
 
 

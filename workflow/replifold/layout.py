@@ -143,6 +143,10 @@ class ReplicaDir:
         return self.path / "fit.json"
 
     @property
+    def history(self) -> Path:
+        return self.path / HISTORY_NAME
+
+    @property
     def statistics(self) -> Path:
         return self.path / STATISTICS_NAME
 

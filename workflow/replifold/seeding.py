@@ -129,6 +129,20 @@ def job_seed(nnseed: int, trial: int = -1, fold: int = -1, batch_first_replica: 
     return derive_seed(nnseed, "global", trial + 1, fold + 1, batch_first_replica)
 
 
+def scan_seeds(
+    nnseed: int, hyperopt_seed_base: int, rounds: int, trials: int, folds: int
+) -> dict[str, dict[str, int]]:
+    """A scan's derived seeds as provenance records them: TPE's per round, each (trial, fold) job's."""
+    return {
+        "hyperopt_rounds": {str(r): hyperopt_seed(hyperopt_seed_base, r) for r in range(rounds)},
+        "train_fold_jobs": {
+            f"{t}:{k}": job_seed(nnseed, trial=t, fold=k)
+            for t in range(trials)
+            for k in range(folds)
+        },
+    }
+
+
 @dataclass(frozen=True)
 class InitialState:
     """What ``set_initial_state`` fixed, recorded in provenance and handed to hyperopt."""

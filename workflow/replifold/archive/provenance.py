@@ -83,14 +83,7 @@ def seeds(layout: FitLayout, runcard: dict[str, Any]) -> dict[str, Any]:
         base = {**runcard, "filterseed": runcard["closure"]["filterseed"]}
         out["level1_draws"] = {str(k): seeding.draw_seeds(base, k) for k in range(plan.draws)}
     if scan:
-        out["hyperopt_rounds"] = {
-            str(r): seeding.hyperopt_seed(scan.seed, r) for r in range(scan.rounds)
-        }
-        out["train_fold_jobs"] = {
-            f"{t}:{k}": seeding.job_seed(nnseed, trial=t, fold=k)
-            for t in range(scan.n_trials)
-            for k in range(plan.folds)
-        }
+        out.update(seeding.scan_seeds(nnseed, scan.seed, scan.rounds, scan.n_trials, plan.folds))
     return out
 
 

@@ -30,12 +30,5 @@ def imnn_seeds(layout: FitLayout, runcard: dict[str, Any], plan: FitPlan) -> dic
         "replicas": {str(r): read_json(layout.replica(r).fit)["seeds"] for r in plan.replicas},
     }
     if scan:
-        out["hyperopt_rounds"] = {
-            str(r): seeding.hyperopt_seed(scan.seed, r) for r in range(scan.rounds)
-        }
-        out["train_fold_jobs"] = {
-            f"{t}:{k}": seeding.job_seed(nnseed, trial=t, fold=k)
-            for t in range(scan.n_trials)
-            for k in range(plan.folds)
-        }
+        out.update(seeding.scan_seeds(nnseed, scan.seed, scan.rounds, scan.n_trials, plan.folds))
     return out
