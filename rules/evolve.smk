@@ -1,7 +1,7 @@
 rule evolve:
     """The fit's LHAPDF6 set: the selected replicas evolved from Q0 by an eko operator (theory cache)."""
     input:
-        runcard=str(PATTERN.runcard),
+        view=str(PATTERN.view("evolve")),
         selected=str(PATTERN.selected_json),
         weights=get_replica_weights,
         models=get_batch_models,

@@ -465,3 +465,32 @@ def test_more_draws_rerun_no_stage_of_the_fit_and_the_history_stride_only_its_tr
     assert (
         after["fit"]["history"] == {"stride": 20} and "level1_draws" not in after["fit"]["closure"]
     )
+
+
+@pytest.mark.parametrize(
+    ("edit", "stages", "words"),
+    [
+        (lambda card: card.update(description="edited"), [], "only the report's inputs change"),
+        (
+            lambda card: card["evolution"].update(q_points=9),
+            ["evolve"],
+            "the LHAPDF export's settings change (evolution.q_points): evolve, report, archive",
+        ),
+        (
+            lambda card: card.update(postfit={"arclength_nsigma": 5.0}),
+            ["postfit"],
+            "postfit, evolve, report, archive",
+        ),
+    ],
+)
+def test_the_lhapdf_export_reruns_for_its_own_keys_only(quick_runcard, edit, stages, words):
+    """evolve reads its view: an edit of the report's text or of postfit's settings leaves it alone."""
+    from replifold.edits import explain
+    from replifold.views import stage_views
+
+    old = expand_runcard(copy.deepcopy(quick_runcard))
+    edit(quick_runcard)
+    new = expand_runcard(quick_runcard)
+    before, after = stage_views(old), stage_views(new)
+    assert [stage for stage in before if before[stage] != after[stage]] == stages
+    assert any(words in line for line in explain(old, new).lines), explain(old, new).lines

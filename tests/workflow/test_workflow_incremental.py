@@ -20,7 +20,7 @@ from replifold.io import read_json, sha256_file
 
 pytestmark = pytest.mark.slow
 
-AFTER_FIT = {"postfit": 1, "report": 1, "archive": 1, "all": 1}
+AFTER_FIT = {"postfit": 1, "evolve": 1, "report": 1, "archive": 1, "all": 1}
 SPLITS = {f"split_replicas_{FIT}_batch{b}": 1 for b in (0, 1)}
 EDITS = {
     # edit -> (change to the tiny runcard, the jobs `snakemake -n` must plan, words `replifold plan` says)
@@ -29,6 +29,11 @@ EDITS = {
         lambda card: card.update(description="edited"),
         {"report": 1, "archive": 1, "all": 1},
         "only the report's inputs change (description)",
+    ),
+    "evolution": (
+        lambda card: card["evolution"].update(q_points=9),
+        {"evolve": 1, "report": 1, "archive": 1, "all": 1},
+        "the LHAPDF export's settings change (evolution.q_points)",
     ),
     "postfit": (
         lambda card: card.update(postfit={"arclength_nsigma": 5.0}),

@@ -18,7 +18,8 @@ from replifold.plan import FitPlan
 from replifold.views import STAGES, changed_paths, stage_view
 
 SCAN_JOBS = "suggest, train_fold, reduce_trial, collect"
-AFTER_FIT = "split_replicas, postfit, report, archive"
+AFTER_FIT = "split_replicas, postfit, evolve, report, archive"
+AFTER_POSTFIT = "evolve, report, archive"  # an imnn fit has no evolve
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,10 @@ def _round_jobs(plan: FitPlan, rounds: range) -> str:
         f"suggest x{len(rounds)}, train_fold x{len(trials) * plan.folds}, reduce_trial x{len(trials)} "
         f"(trials {trials[0]}-{trials[-1]}), then collect"
     )
+
+
+def _without_evolve(jobs: str, runcard: Mapping[str, Any]) -> str:
+    return jobs.replace("evolve, ", "") if runcard.get("problem") == "imnn" else jobs
 
 
 def explain(old: Mapping[str, Any], new: Mapping[str, Any]) -> EditPlan:
@@ -101,7 +106,7 @@ def explain(old: Mapping[str, Any], new: Mapping[str, Any]) -> EditPlan:
             path for path in everything if path != format_key_path(("closure", "level1_draws"))
         ]
     if fit_reruns:
-        lines.append(f"after the final fit: {AFTER_FIT}")
+        lines.append(f"after the final fit: {_without_evolve(AFTER_FIT, new)}")
     else:
         new_batches = [b for b in after.batches if b not in before.batches]
         if new_batches:
@@ -110,13 +115,21 @@ def explain(old: Mapping[str, Any], new: Mapping[str, Any]) -> EditPlan:
             lines.append(
                 f"replicas {len(before.replicas)} -> {len(after.replicas)} (replicas_per_job "
                 f"{old.get('replicas_per_job')} -> {new.get('replicas_per_job')}): fit_batch and split_replicas "
-                f"for replicas {ranges} only ({kept} batch(es) kept), then postfit, report, archive"
+                f"for replicas {ranges} only ({kept} batch(es) kept), then postfit, "
+                f"{_without_evolve(AFTER_POSTFIT, new)}"
             )
         elif after.replicas != before.replicas:
-            lines.append("fewer replicas: postfit, report and archive rerun on the remaining ones")
+            lines.append(
+                f"fewer replicas: postfit, {_without_evolve(AFTER_POSTFIT, new)} rerun on the remaining ones"
+            )
         elif changed["postfit"]:
             lines.append(
-                f"postfit's settings change ({', '.join(changed['postfit'])}): postfit, report, archive"
+                f"postfit's settings change ({', '.join(changed['postfit'])}): postfit, "
+                f"{_without_evolve(AFTER_POSTFIT, new)}"
+            )
+        elif changed["evolve"] and new.get("problem") != "imnn":
+            lines.append(
+                f"the LHAPDF export's settings change ({', '.join(changed['evolve'])}): {AFTER_POSTFIT}"
             )
         elif everything:
             lines.append(

@@ -27,7 +27,9 @@ but can never leave a stage on stale inputs. The keys left out:
 * ``fit`` (fit_batch): the final fit's replica count and batching (a batch's replicas are its
   job's parameters, so only batches whose replicas change rerun), postfit, the scan's length
   and workers (the best trial reaches the fit through best.json);
-* ``postfit``: those of every view and the training history's stride.
+* ``postfit``: those of every view and the training history's stride;
+* ``evolve`` (the LHAPDF export): only ``description``, ``closure.level1_draws``, postfit's
+  settings (the selection is evolve's input) and the history's stride: it keeps ``evolution``.
 
 An imnn runcard (replifold.imnn) has its own: its data view (setup and ``simulate``) also
 leaves out the network and its training (``imnn.network``, ``optimizer``, ``epochs``, ...),
@@ -76,6 +78,10 @@ LEFT_OUT: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "fit": (*_EVERY, ("replicas",), ("replicas_per_job",), ("postfit",), *_SCAN_LENGTH),
     "postfit": (*_EVERY, ("history",)),
+    # evolve reads the selected replicas' weights and models (inputs of their own) and, from the
+    # runcard, the evolution section, the theory, the precision and threads: not the report's text,
+    # postfit's settings (the selection is its input), the history stride or the draws
+    "evolve": (("description",), ("closure", "level1_draws"), ("postfit",), ("history",)),
 }
 STAGES = tuple(LEFT_OUT)
 _IMNN_POSTFIT = (("imnn", "postfit"),)
@@ -99,6 +105,9 @@ IMNN_LEFT_OUT: dict[str, tuple[tuple[str, ...], ...]] = {
     "search": LEFT_OUT["search"] + _IMNN_POSTFIT,
     "fit": LEFT_OUT["fit"] + _IMNN_POSTFIT,
     "postfit": LEFT_OUT["postfit"],
+    "evolve": LEFT_OUT[
+        "evolve"
+    ],  # imnn fits are not evolved; kept so that every fit has every view
 }
 
 
