@@ -2,7 +2,8 @@
 
 Each campaign is the tiny runcard of the workflow tests (18 jobs); the SLURM ones go through
 profiles/slurm as shipped plus this cluster's site overlay (tests/cluster/profile): the training
-jobs are submitted with sbatch, the short CPU jobs run beside snakemake (`local_short_jobs`).
+jobs and the LHAPDF export (evolve: minutes of eko in a real fit) are submitted with sbatch, the
+short CPU jobs run beside snakemake (`local_short_jobs`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from campaigns import FIT, LOCAL, SLURM, Campaign, campaign, finish, launch
 pytestmark = pytest.mark.slurm
 
 TRAINING_RULES = {"train_fold", "fit_batch"}
+CLUSTER_RULES = TRAINING_RULES | {"evolve"}  # evolve: a CPU job on the cluster, not a short one
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) ")
 KILLED_FOLD = "train_fold", f"{FIT}_0_0"  # trial 0, fold 0: the first training job to start
 FOLD_LOG = Path(
@@ -53,19 +55,19 @@ def submitted(output: str) -> list[str]:
     return SUBMITTED.findall(output)
 
 
-def test_training_jobs_go_through_sbatch_and_short_jobs_run_beside_snakemake(
+def test_training_and_evolve_go_through_sbatch_and_short_jobs_run_beside_snakemake(
     slurm_campaign, slurm_cluster
 ):
     jobs = slurm_cluster(slurm_campaign.workdir)
     counts = slurm_campaign.run.job_counts()
     local = set(re.findall(r"^localrule (\S+):", slurm_campaign.run.output, re.MULTILINE))
-    assert local == set(counts) - TRAINING_RULES - {"total"}, (
+    assert local == set(counts) - CLUSTER_RULES - {"total"}, (
         local
     )  # setup, suggest, reduce, ..., archive, all
-    cluster_jobs = sum(counts[rule] for rule in TRAINING_RULES)
+    cluster_jobs = sum(counts[rule] for rule in CLUSTER_RULES)
     assert len(jobs) == cluster_jobs == len(submitted(slurm_campaign.run.output))
     assert {job.id for job in jobs} == set(submitted(slurm_campaign.run.output))
-    assert {job.rule for job in jobs} == TRAINING_RULES
+    assert {job.rule for job in jobs} == CLUSTER_RULES
     assert {job.state for job in jobs} == {"COMPLETED"}
 
 
