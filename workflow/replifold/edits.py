@@ -18,8 +18,6 @@ from replifold.plan import FitPlan
 from replifold.views import STAGES, changed_paths, stage_view
 
 SCAN_JOBS = "suggest, train_fold, reduce_trial, collect"
-AFTER_FIT = "split_replicas, postfit, evolve, report, archive"
-AFTER_POSTFIT = "evolve, report, archive"  # an imnn fit has no evolve
 
 
 @dataclass(frozen=True)
@@ -45,8 +43,9 @@ def _round_jobs(plan: FitPlan, rounds: range) -> str:
     )
 
 
-def _without_evolve(jobs: str, runcard: Mapping[str, Any]) -> str:
-    return jobs.replace("evolve, ", "") if runcard.get("problem") == "imnn" else jobs
+def _after_postfit(runcard: Mapping[str, Any]) -> str:
+    """The stages that follow postfit: an imnn fit has no LHAPDF export."""
+    return "report, archive" if runcard.get("problem") == "imnn" else "evolve, report, archive"
 
 
 def explain(old: Mapping[str, Any], new: Mapping[str, Any]) -> EditPlan:
@@ -106,7 +105,7 @@ def explain(old: Mapping[str, Any], new: Mapping[str, Any]) -> EditPlan:
             path for path in everything if path != format_key_path(("closure", "level1_draws"))
         ]
     if fit_reruns:
-        lines.append(f"after the final fit: {_without_evolve(AFTER_FIT, new)}")
+        lines.append(f"after the final fit: split_replicas, postfit, {_after_postfit(new)}")
     else:
         new_batches = [b for b in after.batches if b not in before.batches]
         if new_batches:
@@ -116,20 +115,20 @@ def explain(old: Mapping[str, Any], new: Mapping[str, Any]) -> EditPlan:
                 f"replicas {len(before.replicas)} -> {len(after.replicas)} (replicas_per_job "
                 f"{old.get('replicas_per_job')} -> {new.get('replicas_per_job')}): fit_batch and split_replicas "
                 f"for replicas {ranges} only ({kept} batch(es) kept), then postfit, "
-                f"{_without_evolve(AFTER_POSTFIT, new)}"
+                f"{_after_postfit(new)}"
             )
         elif after.replicas != before.replicas:
             lines.append(
-                f"fewer replicas: postfit, {_without_evolve(AFTER_POSTFIT, new)} rerun on the remaining ones"
+                f"fewer replicas: postfit, {_after_postfit(new)} rerun on the remaining ones"
             )
         elif changed["postfit"]:
             lines.append(
                 f"postfit's settings change ({', '.join(changed['postfit'])}): postfit, "
-                f"{_without_evolve(AFTER_POSTFIT, new)}"
+                f"{_after_postfit(new)}"
             )
         elif changed["evolve"] and new.get("problem") != "imnn":
             lines.append(
-                f"the LHAPDF export's settings change ({', '.join(changed['evolve'])}): {AFTER_POSTFIT}"
+                f"the LHAPDF export's settings change ({', '.join(changed['evolve'])}): {_after_postfit(new)}"
             )
         elif everything:
             lines.append(
