@@ -24,7 +24,7 @@ from replifold.model import (
 )
 from replifold.runcard import expand_runcard, load_runcard
 from replifold.seeding import nn_seed
-from replifold.training.replicas import compiled_xf
+from replifold.training.replicas import compiled_xf, replica_xfs
 
 QUICK = Path(__file__).resolve().parents[1] / "config" / "runcards" / "closure-quick.yml"
 XGRID = make_xgrid(30, 20, 1e-5, 0.1)
@@ -223,6 +223,18 @@ def test_compiled_single_replica_reproduces_the_stacked_output(spec):
         np.testing.assert_array_equal(compiled_xf(single)[0], output[i])
         bare = tf.function(single.call, jit_compile=True)().numpy()
         assert np.abs(bare[0] - output[i]).max() < 1e-5
+
+
+def test_one_compiled_probe_gives_every_replica_its_own_compiled_grid(spec):
+    """What split writes (``replica_xfs``) is bitwise what each replica alone computes."""
+    model = stacked(spec)
+    for variable in model.replica_variables:
+        variable.assign(variable.numpy() * 1.1 + 0.01)  # every replica differs, exponents too
+    found = list(replica_xfs(model))
+    assert len(found) == model.replicas
+    for i, xf in enumerate(found):
+        np.testing.assert_array_equal(xf, compiled_xf(model.single_replica(i))[0])
+    assert not np.array_equal(found[0], found[1])
 
 
 def test_gradients_of_one_replica_leave_the_others_alone(runcard):

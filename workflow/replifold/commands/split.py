@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from replifold.model import EVOL_BASIS
     from replifold.postfit.measures import evaluation_x, replica_measures
     from replifold.problem import FLAVOURS
-    from replifold.training.replicas import compiled_xf
+    from replifold.training.replicas import replica_xfs
     from replifold.training.results import BatchResult
     from replifold.training.weights import load_model, save_weights
 
@@ -52,11 +52,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(
             f"{batch.path}: {batch.model.name} and {batch.result.name} list different replicas"
         )
-    for index, replica in enumerate(replicas):
+    for index, (replica, xf) in enumerate(zip(replicas, replica_xfs(model), strict=True)):
         single = model.single_replica(index)
         target = replica_dir(args.outdir, replica)
         save_weights(single, target.weights)
-        xf = compiled_xf(single)[0]
         write_npz(target.grid, {"xgrid": single.xgrid, "xf": xf, "flavours": np.asarray(FLAVOURS)})
         arcs, integrability = replica_measures(single.evolution_at(evaluation_x()), EVOL_BASIS)
         measures = {"arc_lengths": arcs[0], "integrability": integrability[0]}
