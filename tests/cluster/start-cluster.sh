@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stand up a one-node SLURM cluster on localhost for the `slurm` tests: munged, slurmctld and
-# slurmd as daemons, one node with 2 CPUs and a fake GPU (GRES File=/dev/null), partitions
+# slurmd as daemons, one node with 2 CPUs and two fake GPUs (GRES without device files: the same
+# two training slots as `snakemake --cores 2`, so the SLURM/local ratio measures SLURM), partitions
 # `cpu` (default) and `gpu` named like profiles/slurm's. Idempotent: installs slurm-wlm and munge
 # only if missing, rewrites the config only if it changed, starts only daemons not running.
 #
@@ -53,7 +54,10 @@ MpiDefault=none
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/affinity
 SelectType=select/cons_tres
-SelectTypeParameters=CR_Core_Memory
+# Cores and GPUs are scheduled, memory is not: the profile asks the 8-16 GB per training job of
+# a real fit, more than two of which would not fit this node's memory as declared, while the
+# tiny campaign's jobs use a few hundred MB each, like the two jobs of `snakemake --cores 2`.
+SelectTypeParameters=CR_Core
 DefMemPerCPU=1000
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
@@ -75,14 +79,14 @@ SlurmdLogFile=$STATE/slurmd.log
 SlurmctldPort=6817
 SlurmdPort=6818
 GresTypes=gpu
-NodeName=$HOST NodeAddr=127.0.0.1 CPUs=2 RealMemory=20000 Gres=gpu:1 State=UNKNOWN
+NodeName=$HOST NodeAddr=127.0.0.1 CPUs=2 RealMemory=20000 Gres=gpu:2 State=UNKNOWN
 PartitionName=cpu Nodes=$HOST Default=YES MaxTime=INFINITE State=UP
 PartitionName=gpu Nodes=$HOST MaxTime=INFINITE State=UP
 EOF
 }
 
 gres_conf() {
-    printf '%s\nAutoDetect=off\nNodeName=%s Name=gpu File=/dev/null\n' "$MARKER" "$HOST"
+    printf '%s\nAutoDetect=off\nNodeName=%s Name=gpu Count=2\n' "$MARKER" "$HOST"
 }
 
 alive() {  # alive NAME PIDFILE: the recorded pid runs a process called NAME
