@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stand up a one-node SLURM cluster on localhost for the `slurm` tests: munged, slurmctld and
-# slurmd as daemons, one node with 2 CPUs and two fake GPUs (GRES without device files: the same
+# slurmd as daemons, one node with 2 CPUs and two fake GPUs (GRES on /dev/null and /dev/zero: the same
 # two training slots as `snakemake --cores 2`, so the SLURM/local ratio measures SLURM), partitions
 # `cpu` (default) and `gpu` named like profiles/slurm's. Idempotent: installs slurm-wlm and munge
 # only if missing, rewrites the config only if it changed, starts only daemons not running.
@@ -56,7 +56,7 @@ TaskPlugin=task/affinity
 SelectType=select/cons_tres
 # Cores and GPUs are scheduled, memory is not: the profile asks the 8-16 GB per training job of
 # a real fit, more than two of which would not fit this node's memory as declared, while the
-# tiny campaign's jobs use a few hundred MB each, like the two jobs of `snakemake --cores 2`.
+# tiny campaign's jobs use a few hundred MB each, like the two jobs of a local run on 2 cores.
 SelectTypeParameters=CR_Core
 DefMemPerCPU=1000
 AccountingStorageType=accounting_storage/none
@@ -86,7 +86,9 @@ EOF
 }
 
 gres_conf() {
-    printf '%s\nAutoDetect=off\nNodeName=%s Name=gpu Count=2\n' "$MARKER" "$HOST"
+    # one line per fake GPU; slurmd counts a GPU only with a device file, any file will do
+    printf '%s\nAutoDetect=off\nNodeName=%s Name=gpu File=/dev/null\nNodeName=%s Name=gpu File=/dev/zero\n' \
+        "$MARKER" "$HOST" "$HOST"
 }
 
 alive() {  # alive NAME PIDFILE: the recorded pid runs a process called NAME
