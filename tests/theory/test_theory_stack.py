@@ -26,10 +26,12 @@ pytestmark = pytest.mark.theory
 #: 14 nodes, log-spaced below x = 0.1 and linear above, as NNPDF's grid but coarse
 XGRID = np.concatenate([np.geomspace(1.0e-3, 0.1, 7, endpoint=False), np.linspace(0.1, 1.0, 7)])
 Q0 = 1.65
+# Q0^2: no evolution at all; all below mb^2 = 24.2 GeV^2. The last point repeats the one before,
+# as BCDMS repeats (x, Q^2) at several beam energies: PineAPPL's evolution merged such bins into one.
 KINEMATICS = DisKinematics.from_arrays(
-    x=[0.05, 0.01, 0.3, 0.05, 0.2],
-    q2=[Q0**2, 5.0, 5.0, 12.0, 12.0],  # Q0^2: no evolution at all; all below mb^2 = 24.2 GeV^2
-    y=[0.5, 0.6, 0.3, 0.4, 0.2],
+    x=[0.05, 0.01, 0.3, 0.05, 0.2, 0.2],
+    q2=[Q0**2, 5.0, 5.0, 12.0, 12.0, 12.0],
+    y=[0.5, 0.6, 0.3, 0.4, 0.2, 0.2],
 )
 OBSERVABLE = DisObservable("XSHERANC", projectile="positron", target="proton", current="NC")
 PDG = {2: "u", -2: "ubar", 1: "d", -1: "dbar", 3: "s", -3: "sbar", 4: "c", -4: "c", 21: "g"}

@@ -31,6 +31,8 @@ from replifold.theory.rotation import PHOTON, to_flavour_basis
 FKTABLE_FILE = "fktable.pineappl.lz4"
 FKTABLE_PACKAGES = ("pineko", "pineappl", "eko", "yadism")
 X_MATCH_RTOL = 1e-9  # FK x nodes are the operator's, up to float formatting
+# how FK-table bins are laid out: one per data point, its index the last limit dimension
+POINT_BINS = "data point index as the last bin dimension"
 
 
 def evolution_settings(card: TheoryCard) -> dict[str, Any]:
@@ -55,6 +57,7 @@ def fktable_key(
         "grid": grid,
         "operator": eko_runcards(card, xgrid, sorted(scales)),
         "evolution": evolution_settings(card),
+        "bins": POINT_BINS,  # tables built before bins were kept apart are never read again
     }
     recipe = {
         "card": card.recipe(),
@@ -104,6 +107,27 @@ def _alphas(card: TheoryCard, mur2: np.ndarray, xir: float) -> list[float]:
     return [4.0 * np.pi * couplings.a_s(float(q2), nf_to=nf_at(card, q2)) for q2 in scales]
 
 
+def _keep_points_apart(grid: Any) -> None:
+    """Give every bin of ``grid`` a last limit dimension, its data point's index.
+
+    PineAPPL's evolution merges bins whose limits are equal: BCDMS measures F2 at the same (x,
+    Q^2) at up to four beam energies, and its FK table had each such point's sum of the copies in
+    the first copy's row and zeros in the others (the fit saw chi2/point ~20). With the index no
+    two bins are equal, and the kinematics stay in the dimensions before it.
+    """
+    import pineappl
+
+    limits = [
+        [*(tuple(float(v) for v in pair) for pair in bin_limits), (float(i), float(i))]
+        for i, bin_limits in enumerate(grid.bin_limits())
+    ]
+    grid.set_bwfl(
+        pineappl.boc.BinsWithFillLimits.from_limits_and_normalizations(
+            limits=limits, normalizations=[float(v) for v in grid.bin_normalizations()]
+        )
+    )
+
+
 def compute_fktable(
     card: TheoryCard, grid_path: str | Path, operator_paths: Sequence[str | Path], path: str | Path
 ) -> Path:
@@ -117,6 +141,7 @@ def compute_fktable(
     settings = evolution_settings(card)
     grid = pineappl.grid.Grid.read(str(grid_path))
     grid.optimize()
+    _keep_points_apart(grid)
     mask = pineappl.boc.Order.create_mask(
         grid.orders(), settings["max_as"], settings["max_al"], True
     )
