@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from workflow_campaigns import campaign
 
 from replifold.io import read_json
 
@@ -51,15 +52,7 @@ def estimators(tmp_path_factory, snakemake, tiny_runcard) -> dict:
     card["evolution"] = tiny_runcard["evolution"]
     runcard = workdir / MULTI.name
     runcard.write_text(yaml.safe_dump(card, sort_keys=False), encoding="utf-8")
-    run = snakemake(
-        workdir,
-        "--cores",
-        "2",
-        "--config",
-        f"runcards=[{runcard}]",
-        "results=results",
-        timeout=3600,
-    )
+    run = campaign(snakemake, workdir, runcard, timeout=3600)
     assert run.returncode == 0, run.output[-5000:]
     fit = workdir / "results" / MULTI.stem
     found = read_json(fit / "closure" / "estimators.json")

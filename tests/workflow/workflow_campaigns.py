@@ -16,10 +16,10 @@ class CleanRun:
     sha256: str  # of its archive
 
 
-def campaign(snakemake, workdir: Path, card: Path, env: dict[str, str] | None = None):
-    return snakemake(
-        workdir, "--cores", "2", "--config", f"runcards=[{card}]", "results=results", env=env
-    )
+def campaign(
+    snakemake, workdir: Path, card: Path, env: dict[str, str] | None = None, timeout: float = 1200
+):
+    return snakemake(workdir, *campaign_args(card), env=env, timeout=timeout)
 
 
 def campaign_args(card: Path) -> list[str]:
